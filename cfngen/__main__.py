@@ -1,0 +1,3 @@
+from cfngen.cli import main
+
+main()

@@ -1,0 +1,26 @@
+"""Spec -> troposphere Template. Pure: no AWS calls, no clock, no randomness."""
+
+from __future__ import annotations
+
+from troposphere import Template
+
+from cfngen.build.function import add_function
+from cfngen.build.sources import add_source
+from cfngen.build.triggers import add_sources_policy, add_trigger
+from cfngen.spec import Stack
+
+
+def build(stack: Stack) -> Template:
+    t = Template()
+    t.set_version("2010-09-09")
+    if stack.description:
+        t.set_description(stack.description)
+    for source in stack.sources:
+        if not source.existing:
+            add_source(t, stack, source)
+    for fn in stack.functions:
+        add_function(t, fn)
+        add_sources_policy(t, fn)
+    for trigger in stack.triggers:
+        add_trigger(t, trigger)
+    return t

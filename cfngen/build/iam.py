@@ -1,0 +1,89 @@
+"""Least-privilege IAM statements (awacs): exact actions, resources scoped to exact ARNs.
+
+The only `*` resource emitted is for X-Ray, whose write actions support no resource-level scoping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import awacs.aws as aws
+from troposphere import Sub
+
+Resource = Any  # a literal ARN or a troposphere intrinsic (GetAtt, Sub, Ref)
+Statement = Any  # awacs is untyped
+
+STREAM_READ = {
+    # What Lambda's poller calls (AWSLambdaKinesisExecutionRole minus the account-wide ListStreams).
+    "kinesis": ("DescribeStream", "DescribeStreamSummary", "GetRecords", "GetShardIterator", "ListShards"),
+    "dynamodb": ("DescribeStream", "GetRecords", "GetShardIterator"),
+}
+
+
+def value(text: str) -> str | Sub:
+    """Strings that use ${AWS::...} placeholders become Fn::Sub; others stay literal."""
+    return Sub(text) if "${" in text else text
+
+
+def allow(service: str, actions: Sequence[str], resources: Sequence[Resource]) -> Statement:
+    return aws.Statement(
+        Effect=aws.Allow,
+        Action=[aws.Action(service, a) for a in actions],
+        Resource=list(resources),
+    )
+
+
+def document(statements: Sequence[Statement]) -> aws.PolicyDocument:
+    return aws.PolicyDocument(Version="2012-10-17", Statement=list(statements))
+
+
+def assume_role(service: str) -> aws.PolicyDocument:
+    return document(
+        [
+            aws.Statement(
+                Effect=aws.Allow,
+                Action=[aws.Action("sts", "AssumeRole")],
+                Principal=aws.Principal("Service", [service]),
+            )
+        ]
+    )
+
+
+def send_to(arn: str) -> Statement:
+    """Permission to deliver failed events to an SQS queue or SNS topic."""
+    if ":sqs:" in arn:
+        return allow("sqs", ["SendMessage"], [value(arn)])
+    return allow("sns", ["Publish"], [value(arn)])
+
+
+def user_statement(st: Mapping[str, Any]) -> Statement:
+    """A statement from the spec's `policies`, already validated there."""
+    kwargs: dict[str, Any] = {
+        "Effect": aws.Allow if st["Effect"] == "Allow" else aws.Deny,
+        "Action": [aws.Action(*a.split(":", 1)) for a in st["Action"]],
+        "Resource": [value(r) for r in st["Resource"]],
+    }
+    if "Sid" in st:
+        kwargs["Sid"] = st["Sid"]
+    if "Condition" in st:
+        kwargs["Condition"] = aws.Condition(
+            [getattr(aws, op)(dict(values)) for op, values in sorted(st["Condition"].items())]
+        )
+    return aws.Statement(**kwargs)
+
+
+def deny_insecure_transport(bucket_arn: Resource, objects_arn: Resource) -> aws.PolicyDocument:
+    """Bucket policy: refuse any request not made over TLS (a Deny, so `s3:*` is the point)."""
+    return document(
+        [
+            aws.Statement(
+                Sid="DenyInsecureTransport",
+                Effect=aws.Deny,
+                Principal=aws.Principal("*"),
+                Action=[aws.Action("s3", "*")],
+                Resource=[bucket_arn, objects_arn],
+                Condition=aws.Condition(aws.Bool({"aws:SecureTransport": "false"})),
+            )
+        ]
+    )

@@ -1,0 +1,191 @@
+"""Wiring sources to functions.
+
+Pull (Kinesis, DynamoDB): an event source mapping whose Enabled comes from a parameter, so enabling or
+disabling is a parameter-only stack update; it depends on the policy that grants the read, which AWS
+checks when the mapping is created. Push (SNS, S3): a Lambda permission scoped to the source, plus the
+subscription (SNS) or the bucket's notification (S3, emitted with the bucket in build.sources).
+"""
+
+from __future__ import annotations
+
+from troposphere import Equals, GetAtt, If, Output, Parameter, Ref, Sub, Template, s3, sns
+from troposphere import awslambda as lam
+from troposphere import iam as tiam
+
+from cfngen import names
+from cfngen.build import iam
+from cfngen.build.sources import bucket_arn
+from cfngen.spec import (
+    DynamoDBTable,
+    Function,
+    KinesisStream,
+    PullTrigger,
+    S3Bucket,
+    S3Trigger,
+    SnsTrigger,
+    Stack,
+)
+
+EXISTING_BUCKET_NOTE = (
+    "CloudFormation cannot add a notification to a bucket it does not manage: configure the notification "
+    "for {bucket} ({events}) to this function where the bucket is defined. This permission lets it invoke."
+)
+
+
+def stream_arn(source: KinesisStream | DynamoDBTable) -> object:
+    if isinstance(source, KinesisStream):
+        return GetAtt(f"{source.name}Stream", "Arn") if source.arn is None else iam.value(source.arn)
+    if source.stream_arn is None:
+        return GetAtt(f"{source.name}Table", "StreamArn")
+    return iam.value(source.stream_arn)
+
+
+def _stream_read(trigger: PullTrigger) -> list[iam.Statement]:
+    src = trigger.source
+    if isinstance(src, KinesisStream):
+        return [iam.allow("kinesis", iam.STREAM_READ["kinesis"], [stream_arn(src)])]
+    # ListStreams has no resource-level scoping in IAM's model; scope it to the table's streams as SAM's
+    # DynamoDBStreamReadPolicy does rather than grant it on "*".
+    if src.stream_arn is None:
+        streams: object = Sub(f"${{{src.name}Table.Arn}}/stream/*")
+    else:
+        streams = iam.value(src.stream_arn.split("/stream/", 1)[0] + "/stream/*")
+    return [
+        iam.allow("dynamodb", iam.STREAM_READ["dynamodb"], [stream_arn(src)]),
+        iam.allow("dynamodb", ["ListStreams"], [streams]),
+    ]
+
+
+def add_sources_policy(t: Template, fn: Function) -> None:
+    """One policy per function granting every stream it reads; each mapping depends on it."""
+    pulls = [tr for tr in fn.triggers if isinstance(tr, PullTrigger)]
+    if not pulls:
+        return
+    statements = [st for tr in pulls for st in _stream_read(tr)]
+    statements += [iam.send_to(tr.on_failure_arn) for tr in pulls if tr.on_failure_arn is not None]
+    t.add_resource(
+        tiam.PolicyType(
+            f"{fn.name}SourcesPolicy",
+            PolicyName="event-sources",
+            PolicyDocument=iam.document(statements),
+            Roles=[Ref(f"{fn.name}Role")],
+        )
+    )
+
+
+def add_trigger(t: Template, trigger: PullTrigger | SnsTrigger | S3Trigger) -> None:
+    if isinstance(trigger, PullTrigger):
+        _mapping(t, trigger)
+    elif isinstance(trigger, SnsTrigger):
+        _sns(t, trigger)
+    else:
+        _s3_permission(t, trigger)
+
+
+def _mapping(t: Template, tr: PullTrigger) -> None:
+    n = tr.name
+    param = t.add_parameter(
+        Parameter(
+            names.enabled_parameter(n),
+            Type="String",
+            AllowedValues=["true", "false"],
+            Default="true" if tr.enabled else "false",
+            Description=f"Whether {tr.source.name} -> {tr.function.name} delivers records (cfngen enable/disable)",
+        )
+    )
+    condition = f"{n}IsEnabled"
+    t.add_condition(condition, Equals(Ref(param), "true"))
+    props: dict[str, object] = {
+        "FunctionName": Ref(f"{tr.function.name}Function"),
+        "EventSourceArn": stream_arn(tr.source),
+        "StartingPosition": tr.starting_position,
+        # Fn::If rather than a bare Ref: a boolean on every engine (moto reads the string "false" as true).
+        "Enabled": If(condition, True, False),
+    }
+    optional = {
+        "StartingPositionTimestamp": tr.starting_timestamp,
+        "BatchSize": tr.batch_size,
+        "MaximumBatchingWindowInSeconds": tr.batching_window_seconds,
+        "BisectBatchOnFunctionError": tr.bisect_on_error,
+        "MaximumRetryAttempts": tr.max_retries,
+        "MaximumRecordAgeInSeconds": tr.max_record_age_seconds,
+        "ParallelizationFactor": tr.parallelization_factor,
+    }
+    props.update({k: v for k, v in optional.items() if v is not None})
+    if tr.on_failure_arn is not None:
+        props["DestinationConfig"] = lam.DestinationConfig(
+            OnFailure=lam.OnFailure(Destination=iam.value(tr.on_failure_arn))
+        )
+    if tr.filter_patterns:
+        props["FilterCriteria"] = lam.FilterCriteria(Filters=[lam.Filter(Pattern=p) for p in tr.filter_patterns])
+    mapping = lam.EventSourceMapping(f"{n}Mapping", **props)
+    # A direct Ref to the parameter: engines that update only resources referring to a changed parameter
+    # (moto does not follow Conditions) still see this mapping change.
+    mapping.Metadata = {"cfngen:enabled": Ref(param)}
+    mapping.DependsOn = [f"{tr.function.name}SourcesPolicy"]
+    t.add_resource(mapping)
+    t.add_output(Output(f"{n}MappingId", Value=Ref(mapping), Description=f"{tr.source.name} -> {tr.function.name}"))
+
+
+def _sns(t: Template, tr: SnsTrigger) -> None:
+    fn_arn = GetAtt(f"{tr.function.name}Function", "Arn")
+    topic = Ref(f"{tr.source.name}Topic") if tr.source.arn is None else iam.value(tr.source.arn)
+    t.add_resource(
+        lam.Permission(
+            f"{tr.name}Permission",
+            Action="lambda:InvokeFunction",
+            FunctionName=fn_arn,
+            Principal="sns.amazonaws.com",
+            SourceArn=topic,
+        )
+    )
+    props: dict[str, object] = {"Protocol": "lambda", "Endpoint": fn_arn, "TopicArn": topic}
+    if tr.filter_policy is not None:
+        props["FilterPolicy"] = dict(tr.filter_policy)
+    if tr.filter_policy_scope is not None:
+        props["FilterPolicyScope"] = tr.filter_policy_scope
+    if tr.source.arn is not None and "${" not in (region := tr.source.arn.split(":")[3]):
+        props["Region"] = region  # a topic in another region is subscribed to in its own region
+    t.add_resource(sns.SubscriptionResource(f"{tr.name}Subscription", **props))
+
+
+def _s3_permission(t: Template, tr: S3Trigger) -> None:
+    stack = tr.function.stack
+    permission = lam.Permission(
+        f"{tr.name}Permission",
+        Action="lambda:InvokeFunction",
+        FunctionName=GetAtt(f"{tr.function.name}Function", "Arn"),
+        Principal="s3.amazonaws.com",
+        SourceArn=bucket_arn(stack, tr.source),
+        SourceAccount=Ref("AWS::AccountId"),
+    )
+    if tr.source.existing:
+        permission.Metadata = {
+            "cfngen:note": iam.value(EXISTING_BUCKET_NOTE.format(bucket=tr.source.bucket_name, events=", ".join(tr.events)))
+        }
+    t.add_resource(permission)
+
+
+def s3_notifications(stack: Stack, bucket: S3Bucket) -> tuple[list[s3.LambdaConfigurations], list[str]]:
+    """The bucket's Lambda notifications and the permissions it must wait for."""
+    configs, permissions = [], []
+    for tr in stack.triggers:
+        if not (isinstance(tr, S3Trigger) and tr.source is bucket):
+            continue
+        permissions.append(f"{tr.name}Permission")
+        rules = [s3.Rules(Name=k, Value=v) for k, v in (("prefix", tr.prefix), ("suffix", tr.suffix)) if v]
+        for event in tr.events:
+            config = s3.LambdaConfigurations(Event=event, Function=GetAtt(f"{tr.function.name}Function", "Arn"))
+            if rules:
+                config.Filter = s3.Filter(S3Key=s3.S3Key(Rules=rules))
+            configs.append(config)
+    return configs, permissions
+
+
+def notes(stack: Stack) -> list[str]:
+    """What a human must do by hand after deploying: shown by render and deploy."""
+    return [
+        f"{tr.name}: " + EXISTING_BUCKET_NOTE.format(bucket=tr.source.bucket_name, events=", ".join(tr.events))
+        for tr in stack.triggers
+        if isinstance(tr, S3Trigger) and tr.source.existing
+    ]

@@ -1,0 +1,68 @@
+"""Settings from [tool.cfngen] in pyproject.toml, fed to click as its default_map.
+
+Precedence is click's: a flag beats its environment variable, which beats the file, which beats the
+built-in default. Keys are the long option names (`stacks-dir`); an unknown key is an error with a
+suggestion, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from cfngen.errors import UsageError
+
+PATH_KEYS = {"stacks_dir", "templates_dir", "cache_dir"}
+
+
+def find_pyproject(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load(start: Path) -> tuple[dict[str, Any], Path | None]:
+    """The [tool.cfngen] table (keys as python names) of the nearest pyproject.toml, and its path."""
+    path = find_pyproject(start)
+    if path is None:
+        return {}, None
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: cannot be read: {exc}") from exc
+    table = data.get("tool", {}).get("cfngen", {})
+    if not isinstance(table, dict):
+        raise UsageError(f"{path}: [tool.cfngen] must be a table")
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        name = key.replace("-", "_")
+        out[name] = _relative(path.parent / value) if name in PATH_KEYS and isinstance(value, str) else value
+    return out, path
+
+
+def default_map(settings: dict[str, Any], path: Path | None, commands: Mapping[str, Iterable[str]]) -> dict[str, Any]:
+    """click default_map: each command gets the settings it has an option for."""
+    known = sorted({p for params in commands.values() for p in params})
+    for key in settings:
+        if key not in known:
+            near = difflib.get_close_matches(key, known, n=1)
+            raise UsageError(
+                f"{path}: [tool.cfngen] has an unknown key {key.replace('_', '-')!r}; "
+                f"allowed: {', '.join(k.replace('_', '-') for k in known)}",
+                hint=f"did you mean {near[0].replace('_', '-')!r}?" if near else None,
+            )
+    return {cmd: {k: v for k, v in settings.items() if k in params} for cmd, params in commands.items()}
+
+
+def _relative(path: Path) -> str:
+    """Paths from the file are relative to it; shown relative to the working directory when inside it."""
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd()))
+    except ValueError:
+        return str(resolved)

@@ -1,0 +1,74 @@
+"""Find the stacks: import stacks/*.py and collect every module-level Stack.
+
+Files starting with "_" are helpers, not stack files. Any error while importing a stack file is
+reported with the file's name; a SpecError already names file, stack, resource and field.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cfngen.errors import SpecError, UsageError
+from cfngen.spec import Stack
+
+
+def load_file(path: Path) -> list[Stack]:
+    module_name = f"cfngen_stacks.{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"{path}: cannot be imported as a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.parent))  # lets stack files share helpers from the same folder
+    try:
+        spec.loader.exec_module(module)
+    except SpecError:
+        raise
+    except Exception as exc:
+        raise UsageError(
+            f"{path}: failed to load: {type(exc).__name__}: {exc}", hint="run with --debug for the traceback"
+        ) from exc
+    finally:
+        sys.path.remove(str(path.parent))
+    found: list[Stack] = []
+    for value in vars(module).values():
+        if isinstance(value, Stack) and all(value is not s for s in found):
+            found.append(value)
+    return found
+
+
+def discover(stacks_dir: Path) -> list[Stack]:
+    """Every stack, in file-name order then definition order: the order `deploy` uses."""
+    if not stacks_dir.is_dir():
+        raise UsageError(f"stacks directory {stacks_dir} does not exist", hint="set --stacks-dir or stacks-dir "
+                         "in [tool.cfngen] of pyproject.toml")  # fmt: skip
+    stacks: list[Stack] = []
+    seen: dict[str, Path] = {}
+    for path in sorted(stacks_dir.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        for stack in load_file(path):
+            if stack.name in seen:
+                raise UsageError(f"{path}: stack name {stack.name!r} is already defined in {seen[stack.name]}; "
+                                 "allowed: each stack name once")  # fmt: skip
+            seen[stack.name] = path
+            stacks.append(stack)
+    return stacks
+
+
+def select(stacks: Sequence[Stack], names: Sequence[str]) -> list[Stack]:
+    """The named stacks (all when none named), in the order given; unknown names are an error."""
+    if not names:
+        return list(stacks)
+    by_name = {s.name: s for s in stacks}
+    for name in names:
+        if name not in by_name:
+            near = difflib.get_close_matches(name, list(by_name), n=1)
+            raise UsageError(
+                f"no stack named {name!r}; stacks: {', '.join(by_name) or '(none)'}",
+                hint=f"did you mean {near[0]!r}?" if near else None,
+            )
+    return [by_name[n] for n in dict.fromkeys(names)]

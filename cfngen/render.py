@@ -1,0 +1,108 @@
+"""Canonical template text, and writing/checking templates/.
+
+Canonical = fixed section and attribute order, other keys sorted, 2-space indent, trailing newline:
+the same spec gives the same bytes on any machine, so committed templates diff only on real change.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from troposphere import Template
+
+SECTIONS = ("AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules", "Mappings",
+            "Conditions", "Transform", "Resources", "Outputs")  # fmt: skip
+RESOURCE_KEYS = ("Type", "Condition", "DependsOn", "Metadata", "Properties", "CreationPolicy",
+                 "UpdatePolicy", "DeletionPolicy", "UpdateReplacePolicy")  # fmt: skip
+
+
+def _ordered(mapping: dict[str, Any], first: tuple[str, ...]) -> dict[str, Any]:
+    head = [k for k in first if k in mapping]
+    return {k: mapping[k] for k in [*head, *sorted(k for k in mapping if k not in first)]}
+
+
+def _sort_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sort_keys(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sort_keys(v) for v in value]
+    return value
+
+
+def canonical(template: Template | dict[str, Any]) -> dict[str, Any]:
+    body = template.to_dict() if isinstance(template, Template) else template
+    out = _ordered(body, SECTIONS)
+    if "Resources" in out:
+        out["Resources"] = {
+            name: _ordered({k: _sort_keys(v) for k, v in res.items()}, RESOURCE_KEYS)
+            for name, res in sorted(out["Resources"].items())
+        }
+    for section in out:
+        if section != "Resources":
+            out[section] = _sort_keys(out[section])
+    return out
+
+
+def canonical_json(template: Template | dict[str, Any]) -> str:
+    return json.dumps(canonical(template), indent=2, ensure_ascii=False) + "\n"
+
+
+def canonical_yaml(template: Template | dict[str, Any]) -> str:
+    from cfn_flip import dump_yaml  # troposphere's own dependency; keeps !Ref-style short forms
+
+    text: str = dump_yaml(canonical(template), clean_up=False, long_form=False)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def render_text(template: Template, fmt: str = "json") -> str:
+    return canonical_yaml(template) if fmt == "yaml" else canonical_json(template)
+
+
+def template_path(templates_dir: Path, stack_name: str, fmt: str = "json") -> Path:
+    return templates_dir / f"{stack_name}.{fmt}"
+
+
+def write_atomic(path: Path, text: str) -> bool:
+    """Write only when the bytes change; never leave a half-written file. True when written."""
+    data = text.encode()
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+@dataclass(frozen=True)
+class Staleness:
+    path: Path
+    diff: str  # empty when current
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.diff)
+
+
+def staleness(path: Path, expected: str) -> Staleness:
+    current = path.read_text() if path.exists() else ""
+    if current == expected:
+        return Staleness(path, "")
+    diff = difflib.unified_diff(
+        current.splitlines(keepends=True),
+        expected.splitlines(keepends=True),
+        fromfile=f"{path} (committed)" if path.exists() else f"{path} (missing)",
+        tofile=f"{path} (rendered)",
+    )
+    return Staleness(path, "".join(diff))
