@@ -190,8 +190,8 @@ def lint(
     linter = Linter(lint_regions, cache_dir=Path(".cfngen/cache/lint") if cache else None)
     selected = _stacks(stacks_dir, stacks)
     total: list[Any] = []
-    for stack in selected:
-        findings = linter.lint(canonical_json(stack.template()))
+    texts = [canonical_json(stack.template()) for stack in selected]
+    for stack, findings in zip(selected, linter.lint_many(texts), strict=True):
         total += findings
         mark = click.style("ok", fg="green") if not failed(findings, strict=strict) else click.style("FAIL", fg="red")
         click.echo(f"{mark:4} {stack.name} ({len(findings)} finding(s))")

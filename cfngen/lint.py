@@ -1,14 +1,18 @@
 """cfn-lint, in-process: one rule set loaded once for every template, results cached by content.
 
-Loading cfn-lint's rules costs more than linting a template, so a run builds one Runner and reuses it.
-Results are cached under .cfngen/cache/lint keyed by the template bytes, cfn-lint's version and the
+Loading cfn-lint's rules costs more than linting a template, so a run builds one Runner and reuses it;
+several templates are linted by forked workers that inherit the loaded rules (one per core). Results are
+cached under .cfngen/cache/lint keyed by the template bytes, cfn-lint's version and the
 lint settings: an unchanged template is never linted twice.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import multiprocessing
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
@@ -38,20 +42,42 @@ class Linter:
         self.cache_dir = cache_dir
         self._runner: Any = None
 
-    def _key(self, text: str) -> str:
-        material = json.dumps({"cfn-lint": version("cfn-lint"), "regions": self.regions, "template": text})
-        return hashlib.sha256(material.encode()).hexdigest()
+    def _cached(self, text: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        material = json.dumps({"cfn-lint": _cfn_lint_version(), "regions": self.regions, "template": text})
+        return self.cache_dir / f"{hashlib.sha256(material.encode()).hexdigest()}.json"
 
     def lint(self, text: str) -> list[Finding]:
-        cached = self.cache_dir / f"{self._key(text)}.json" if self.cache_dir else None
-        if cached is not None and cached.exists():
-            return [Finding(**f) for f in json.loads(cached.read_text())]
-        findings = self._lint(text)
-        if cached is not None:
-            from cfngen.render import write_atomic
+        return self.lint_many([text])[0]
 
-            write_atomic(cached, json.dumps([asdict(f) for f in findings]))
-        return findings
+    def lint_many(self, texts: Sequence[str]) -> list[list[Finding]]:
+        """Findings per text, in order: cached ones read back, the rest linted (in parallel when it pays)."""
+        from cfngen.render import write_atomic
+
+        paths = [self._cached(t) for t in texts]
+        results: list[list[Finding] | None] = [
+            [Finding(**f) for f in json.loads(p.read_text())] if p is not None and p.exists() else None for p in paths
+        ]
+        todo = [i for i, r in enumerate(results) if r is None]
+        for i, findings in zip(todo, self._lint_all([texts[i] for i in todo]), strict=True):
+            results[i] = findings
+            if (path := paths[i]) is not None:
+                write_atomic(path, json.dumps([asdict(f) for f in findings]))
+        return [r or [] for r in results]
+
+    def _lint_all(self, texts: list[str]) -> list[list[Finding]]:
+        workers = min(len(texts) - 1, os.cpu_count() or 1)
+        if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return [self._lint(t) for t in texts]
+        global _FORKED
+        first = self._lint(texts[0])  # loads rules and the schemas most templates share, before forking
+        _FORKED = self
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                return [first, *pool.map(_lint_forked, texts[1:], chunksize=1)]
+        finally:
+            _FORKED = None
 
     def _lint(self, text: str) -> list[Finding]:
         from cfnlint.decode.decode import decode_str
@@ -66,6 +92,19 @@ class Linter:
             self._runner = Runner(ConfigMixIn(regions=self.regions))
         # Sorted: cfn-lint's own order depends on rule registration, and output must be stable.
         return sorted({_finding(m) for m in self._runner.validate_template(template)}, key=_order)
+
+
+_FORKED: Linter | None = None
+
+
+def _lint_forked(text: str) -> list[Finding]:
+    assert _FORKED is not None
+    return _FORKED._lint(text)
+
+
+@functools.cache
+def _cfn_lint_version() -> str:
+    return version("cfn-lint")
 
 
 def _finding(match: Any) -> Finding:
