@@ -7,7 +7,8 @@ usage or a bad stack definition. Errors print as one message (and a hint); a tra
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -203,6 +204,244 @@ def lint(
     click.echo(f"{len(selected)} template(s): {errors} error(s), {warnings} warning(s)")
     if failed(total, strict=strict):
         raise OperationFailed("lint failed" + (" (--strict: warnings count)" if strict and not errors else ""))
+
+
+# ---------------------------------------------------------------------------------------------- AWS side
+
+
+def aws_options(f: F) -> F:
+    """Where AWS calls go; shared by every command that talks to AWS."""
+    f = click.option("--region", envvar=["AWS_REGION", "AWS_DEFAULT_REGION"], help="AWS region.")(f)
+    f = click.option("--profile", envvar="AWS_PROFILE", help="AWS profile.")(f)
+    f = click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="Send every AWS call here (e.g. moto).")(f)
+    f = click.option("--local", is_flag=True, help="Use the embedded emulator (moto, in-process): no AWS account.")(f)
+    return f
+
+
+@contextlib.contextmanager
+def _aws(region: str | None, profile: str | None, endpoint_url: str | None, local: bool) -> Iterator[Any]:
+    from cfngen.deploy.session import Aws
+
+    if not local:
+        yield Aws(region=region, profile=profile, endpoint_url=endpoint_url)
+        return
+    import logging
+    import warnings
+
+    from cfngen.local import emulator
+
+    # moto warns once per resource type it skips (BucketPolicy, Subscription): known gaps, not news.
+    warnings.filterwarnings("ignore", message="Tried to parse", category=UserWarning)
+    logging.getLogger("moto").setLevel(logging.ERROR)
+    with emulator(region or "us-east-1") as emu:
+        click.echo(f"embedded emulator (moto) at {emu.endpoint_url}, region {emu.region}", err=True)
+        yield Aws(region=emu.region, endpoint_url=emu.endpoint_url, base=emu.session())
+
+
+def _io() -> Any:
+    from cfngen.deploy.events import Io
+
+    return Io(echo=click.echo, style=lambda text, colour: click.style(text, fg=colour) if colour else text)
+
+
+def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
+    out = {}
+    for value in values:
+        key, sep, val = value.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{value!r} is not KEY=VALUE", param_hint=flag)
+        out[key] = val
+    return out
+
+
+def _print_outputs(results: list[Any], outputs_file: Path | None) -> None:
+    import json
+
+    for r in results:
+        for key, value in r.outputs.items():
+            click.echo(f"  {r.stack}.{key} = {value}")
+    if outputs_file is not None:
+        from cfngen.render import write_atomic
+
+        write_atomic(outputs_file, json.dumps({r.stack: r.outputs for r in results}, indent=2, sort_keys=True) + "\n")
+        click.echo(f"outputs written to {outputs_file}")
+
+
+@cli.command()
+@stack_options
+@aws_options
+@click.option(
+    "--update-if-exists/--no-update-if-exists",
+    default=True,
+    show_default=True,
+    help="Update a stack that already exists (else refuse).",
+)
+@click.option("--dry-run", is_flag=True, help="Show the change set rows, then delete the change set.")
+@click.option("--confirm", is_flag=True, help="Ask before executing each change set.")
+@click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE", help="Template parameter (repeatable).")
+@click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Stack tag (repeatable).")
+@click.option("--termination-protection", is_flag=True, help="Turn on termination protection.")
+@click.option("--timeout", type=float, default=None, help="Seconds to wait for each stack before giving up.")
+@click.option("--artifact-bucket", help="S3 bucket for code (default: the bootstrap bucket, created on first use).")
+@click.option("--artifact-prefix", default="cfngen", show_default=True, help="Key prefix in the artifact bucket.")
+@click.option("--kms-key-id", help="SSE-KMS key for uploaded artifacts.")
+@click.option(
+    "--outputs-file", type=click.Path(dir_okay=False, path_type=Path), help="Write {stack: {key: value}} JSON."
+)
+def deploy(
+    stacks_dir: Path,
+    templates_dir: Path,
+    stacks: tuple[str, ...],
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    local: bool,
+    update_if_exists: bool,
+    dry_run: bool,
+    confirm: bool,
+    parameters: tuple[str, ...],
+    tags: tuple[str, ...],
+    termination_protection: bool,
+    timeout: float | None,
+    artifact_bucket: str | None,
+    artifact_prefix: str,
+    kms_key_id: str | None,
+    outputs_file: Path | None,
+) -> None:
+    """Render, lint, package, upload, then create or update each stack through a change set."""
+    from cfngen.deploy.engine import Options
+    from cfngen.deploy.pipeline import Settings, deploy_all
+
+    selected = _stacks(stacks_dir, stacks)
+    settings = Settings(
+        artifact_bucket=artifact_bucket,
+        artifact_prefix=artifact_prefix,
+        kms_key_id=kms_key_id,
+        parameters=_pairs(parameters, "--parameter"),
+        tags=_pairs(tags, "--tag"),
+        termination_protection=termination_protection,
+    )
+    ask = (lambda cs: click.confirm(f"execute the change set for {cs.stack}?", default=False)) if confirm else None
+    options = Options(update_if_exists=update_if_exists, dry_run=dry_run, confirm=ask, timeout=timeout)
+    with _aws(region, profile, endpoint_url, local) as aws, _sigterm_as_interrupt():
+        results = deploy_all(aws, selected, settings, options, _io())
+    for r in results:
+        click.echo(f"{r.stack}: {r.result} in {r.duration_s:.1f}s")
+        for note in r.notes:
+            click.echo(f"  note: {note}")
+        _notes(next(s for s in selected if s.name == r.stack))
+    _print_outputs(results, outputs_file)
+
+
+@cli.command()
+@stack_options
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".cfngen/build"),
+    show_default=True,
+    help="Where the zips go.",
+)
+def package(stacks_dir: Path, templates_dir: Path, stacks: tuple[str, ...], out_dir: Path) -> None:
+    """Build each function's deterministic zip; print its sha256 (the S3 key deploy uses)."""
+    from cfngen.package import package as build_zip
+
+    for stack in _stacks(stacks_dir, stacks):
+        for fn in stack.functions:
+            art = build_zip(
+                fn.code,
+                runtime=fn.runtime,
+                architecture=fn.architecture,
+                build_dir=out_dir,
+                cache_dir=Path(".cfngen/cache/deps"),
+            )
+            click.echo(f"{stack.name}.{fn.name}: {art.path} sha256={art.sha256} {art.size:,} bytes")
+
+
+@cli.command()
+@debug_option
+@aws_options
+def bootstrap(region: str | None, profile: str | None, endpoint_url: str | None, local: bool) -> None:
+    """Create (or find) the hardened artifact bucket stack that deploy uses by default."""
+    from cfngen.deploy.pipeline import Settings, artifact_bucket
+
+    with _aws(region, profile, endpoint_url, local) as aws:
+        click.echo(f"artifact bucket: {artifact_bucket(aws, Settings(), _io())}")
+
+
+@cli.command()
+@debug_option
+@aws_options
+@click.argument("stack")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+def outputs(
+    stack: str, region: str | None, profile: str | None, endpoint_url: str | None, local: bool, as_json: bool
+) -> None:
+    """Print a deployed stack's outputs."""
+    import json
+
+    from cfngen.deploy.engine import describe_stack
+    from cfngen.deploy.engine import outputs as stack_outputs
+
+    with _aws(region, profile, endpoint_url, local) as aws:
+        if describe_stack(aws.client("cloudformation"), stack) is None:
+            raise OperationFailed(f"stack {stack} does not exist")
+        found = stack_outputs(aws, stack)
+    if as_json:
+        click.echo(json.dumps(found, indent=2, sort_keys=True))
+    for key, value in [] if as_json else found.items():
+        click.echo(f"{key} = {value}")
+
+
+@cli.command()
+@debug_option
+@aws_options
+@click.argument("stack")
+@click.option("--yes", is_flag=True, help="Do not ask.")
+@click.option("--timeout", type=float, default=None, help="Seconds to wait before giving up.")
+def delete(
+    stack: str,
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    local: bool,
+    yes: bool,
+    timeout: float | None,
+) -> None:
+    """Delete a stack (asks unless --yes) and wait for it."""
+    from cfngen.deploy.engine import delete_stack
+
+    if not yes and not click.confirm(f"delete stack {stack} and every resource it holds?", default=False):
+        raise click.Abort()
+    with _aws(region, profile, endpoint_url, local) as aws, _sigterm_as_interrupt():
+        delete_stack(aws, stack, _io(), timeout=timeout)
+    click.echo(f"{stack}: deleted")
+
+
+@cli.command()
+@debug_option
+@click.option("--region", default="us-east-1", show_default=True)
+@click.option("--port", type=int, default=5000, show_default=True, help="0 picks a free port.")
+def local(region: str, port: int) -> None:
+    """Run the embedded emulator in the foreground; point other commands at it with --endpoint-url."""
+    from cfngen.local import serve_forever
+
+    serve_forever(region, port, echo=click.echo)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (CI cancelling a job) takes the same path as Ctrl-C: clean up what is safe, exit 130."""
+    import signal
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main() -> None:

@@ -161,7 +161,9 @@ def _s3_permission(t: Template, tr: S3Trigger) -> None:
     )
     if tr.source.existing:
         permission.Metadata = {
-            "cfngen:note": iam.value(EXISTING_BUCKET_NOTE.format(bucket=tr.source.bucket_name, events=", ".join(tr.events)))
+            "cfngen:note": iam.value(
+                EXISTING_BUCKET_NOTE.format(bucket=tr.source.bucket_name, events=", ".join(tr.events))
+            )
         }
     t.add_resource(permission)
 

@@ -1,0 +1,36 @@
+"""Every match on AWS error text lives here, each with a unit test: AWS signals these only in prose."""
+
+from __future__ import annotations
+
+from typing import Any
+
+NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
+THROTTLING = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
+
+
+def code(exc: BaseException) -> str:
+    response: Any = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+def message(exc: BaseException) -> str:
+    response: Any = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Message", "")) or str(exc)
+
+
+def is_stack_missing(exc: BaseException) -> bool:
+    """Only this means "no such stack": a throttled or denied DescribeStacks must never read as missing."""
+    return code(exc) == "ValidationError" and "does not exist" in message(exc)
+
+
+def is_no_changes(text: str) -> bool:
+    """AWS: a FAILED change set with "didn't contain changes"; moto: CreateChangeSet fails at once."""
+    return any(marker in text for marker in NO_CHANGES)
+
+
+def is_throttling(exc: BaseException) -> bool:
+    return code(exc) in THROTTLING
+
+
+def is_change_set_missing(exc: BaseException) -> bool:
+    return code(exc) == "ChangeSetNotFound" or "does not exist" in message(exc)

@@ -1,0 +1,126 @@
+"""The bootstrap stack: one hardened artifact bucket per account and region, used when no --artifact-bucket
+is given.
+
+Function code and big templates must sit in a bucket in the stack's region, so cfngen owns one there,
+made the way DESIGN.md asks for every bucket it creates (private, encrypted, TLS-only). Objects are
+named by content hash and only needed until Lambda has copied them, so old ones expire instead of
+accumulating. The bucket (and its policy) are retained when the bootstrap stack is deleted: other
+stacks' rollbacks may still need their artifacts.
+
+This module renders the template and finds the deployed bucket; creating the stack is the deploy
+engine's job.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, s3
+
+from cfngen.build import iam
+from cfngen.deploy import awserrors
+
+STACK_NAME = "cfngen-bootstrap"
+BUCKET = "Bucket"  # logical id of the bucket
+OUTPUT = "ArtifactBucket"
+RETENTION_PARAMETER = "ArtifactRetentionDays"
+DEFAULT_RETENTION_DAYS = 90
+_NAME = "cfngen-artifacts-{account}-{region}"
+# Deleted and never-created stacks report *_COMPLETE but hold no bucket.
+_GONE = {"ROLLBACK_COMPLETE", "DELETE_COMPLETE"}
+
+
+def bucket_name(account: str, region: str) -> str:
+    """The name the template gives the bucket in `account` and `region`."""
+    return _NAME.format(account=account, region=region)
+
+
+def template() -> Template:
+    t = Template(Description="cfngen artifact bucket: function zips and large templates, by content hash")
+    retention = t.add_parameter(
+        Parameter(
+            RETENTION_PARAMETER,
+            Type="Number",
+            Default=DEFAULT_RETENTION_DAYS,
+            MinValue=1,
+            Description="Days after which an uploaded artifact is deleted (a later deploy uploads it again)",
+        )
+    )
+    bucket = t.add_resource(
+        s3.Bucket(
+            BUCKET,
+            BucketName=Sub(_NAME.format(account="${AWS::AccountId}", region="${AWS::Region}")),
+            BucketEncryption=s3.BucketEncryption(
+                ServerSideEncryptionConfiguration=[
+                    s3.ServerSideEncryptionRule(
+                        ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(SSEAlgorithm="AES256"),
+                        BucketKeyEnabled=True,
+                    )
+                ]
+            ),
+            PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
+                BlockPublicAcls=True, BlockPublicPolicy=True, IgnorePublicAcls=True, RestrictPublicBuckets=True
+            ),
+            OwnershipControls=s3.OwnershipControls(
+                Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
+            ),
+            # No VersioningConfiguration: keys are content hashes, never overwritten, and noncurrent
+            # versions would keep expired artifacts (and their cost) alive.
+            LifecycleConfiguration=s3.LifecycleConfiguration(
+                Rules=[
+                    s3.LifecycleRule(
+                        Id="ExpireArtifacts",
+                        Status="Enabled",
+                        ExpirationInDays=Ref(retention),
+                        AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(DaysAfterInitiation=1),
+                    )
+                ]
+            ),
+            DeletionPolicy="Retain",
+            UpdateReplacePolicy="Retain",
+        )
+    )
+    t.add_resource(
+        s3.BucketPolicy(
+            f"{BUCKET}Policy",
+            Bucket=Ref(bucket),
+            PolicyDocument=iam.deny_insecure_transport(GetAtt(bucket, "Arn"), Sub(f"${{{BUCKET}.Arn}}/*")),
+            # A retained bucket must stay TLS-only after the stack is gone.
+            DeletionPolicy="Retain",
+            UpdateReplacePolicy="Retain",
+        )
+    )
+    t.add_output(Output(OUTPUT, Description="Bucket cfngen uploads artifacts to", Value=Ref(bucket)))
+    return t
+
+
+def find(aws: Any) -> str | None:
+    """The bootstrap bucket of `aws`'s account and region, or None when there is no usable bootstrap stack.
+
+    Only "stack does not exist" means None: any other error (throttling, access denied) propagates, so
+    a flaky DescribeStacks can never make the caller create a second bootstrap stack.
+    """
+    from botocore.exceptions import ClientError
+
+    cfn = aws.client("cloudformation")
+    try:
+        stacks = cfn.describe_stacks(StackName=STACK_NAME)["Stacks"]
+    except ClientError as exc:
+        if awserrors.is_stack_missing(exc):
+            return None
+        raise
+    if not stacks:
+        return None
+    stack = stacks[0]
+    status = str(stack.get("StackStatus", ""))
+    if not status.endswith("_COMPLETE") or status in _GONE:
+        return None
+    for output in stack.get("Outputs") or []:
+        if output.get("OutputKey") == OUTPUT and output.get("OutputValue"):
+            return str(output["OutputValue"])
+    # moto returns no Outputs for a stack created through a change set: ask for the resource instead.
+    resources = cfn.describe_stack_resources(StackName=STACK_NAME, LogicalResourceId=BUCKET)["StackResources"]
+    for resource in resources:
+        if resource.get("LogicalResourceId") == BUCKET and resource.get("PhysicalResourceId"):
+            return str(resource["PhysicalResourceId"])
+    return None

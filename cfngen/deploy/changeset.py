@@ -1,0 +1,96 @@
+"""Change sets: create, wait until ready, show as rows, execute or delete.
+
+An empty change set is success ("no changes"): AWS marks it FAILED with "didn't contain changes";
+moto refuses CreateChangeSet at once with "No updates are to be performed." Both become None here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cfngen.deploy import awserrors
+from cfngen.deploy.events import Io, delays
+from cfngen.errors import OperationFailed
+
+SYMBOLS = {"Add": "+", "Modify": "~", "Remove": "-", "Import": "<", "Dynamic": "?"}
+
+
+@dataclass(frozen=True)
+class Row:
+    action: str
+    logical_id: str
+    resource_type: str
+    replacement: str  # True | False | Conditional | "" (not a modify)
+
+    @property
+    def symbol(self) -> str:
+        if self.action == "Modify" and self.replacement in ("True", "Conditional"):
+            return "!"
+        return SYMBOLS.get(self.action, "?")
+
+    def __str__(self) -> str:
+        extra = " (replacement)" if self.replacement == "True" else ""
+        extra = " (may be replaced)" if self.replacement == "Conditional" else extra
+        return f"  {self.symbol} {self.logical_id} ({self.resource_type}){extra}"
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    stack: str
+    name: str
+    id: str
+    type: str  # CREATE | UPDATE
+    rows: tuple[Row, ...]
+
+
+def create(cfn: Any, io: Io, *, stack: str, name: str, change_set_type: str, **request: Any) -> ChangeSet | None:
+    """Create and wait until ready; None when there is nothing to change."""
+    try:
+        created = cfn.create_change_set(StackName=stack, ChangeSetName=name, ChangeSetType=change_set_type, **request)
+    except Exception as exc:
+        if awserrors.is_no_changes(awserrors.message(exc)):
+            return None
+        raise OperationFailed(f"{stack}: CloudFormation refused the change set: {awserrors.message(exc)}") from exc
+    for delay in delays(io.rng):
+        described = cfn.describe_change_set(ChangeSetName=created["Id"], StackName=stack)
+        status = described["Status"]
+        if status == "CREATE_COMPLETE":
+            return ChangeSet(stack, name, created["Id"], change_set_type, tuple(_rows(cfn, described)))
+        if status == "FAILED":
+            reason = str(described.get("StatusReason", ""))
+            delete(cfn, created["Id"], stack)
+            if awserrors.is_no_changes(reason):
+                return None
+            raise OperationFailed(f"{stack}: change set failed: {reason}")
+        io.sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _rows(cfn: Any, described: dict[str, Any]) -> list[Row]:
+    changes = list(described.get("Changes", []))
+    token = described.get("NextToken")
+    while token:
+        page = cfn.describe_change_set(ChangeSetName=described["ChangeSetId"], NextToken=token)
+        changes += page.get("Changes", [])
+        token = page.get("NextToken")
+    rows = []
+    for change in changes:
+        rc = change.get("ResourceChange", {})
+        rows.append(
+            Row(
+                action=str(rc.get("Action", "")),
+                logical_id=str(rc.get("LogicalResourceId", "")),
+                resource_type=str(rc.get("ResourceType", "")),
+                replacement=str(rc.get("Replacement", "")) if rc.get("Action") == "Modify" else "",
+            )
+        )
+    return sorted(rows, key=lambda r: r.logical_id)
+
+
+def delete(cfn: Any, change_set_id: str, stack: str) -> None:
+    try:
+        cfn.delete_change_set(ChangeSetName=change_set_id, StackName=stack)
+    except Exception as exc:
+        if not awserrors.is_change_set_missing(exc):
+            raise

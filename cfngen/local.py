@@ -1,0 +1,255 @@
+"""The embedded emulator: moto's server running inside this process, for `--local` and `cfngen local`.
+
+It owns three things:
+
+- starting moto's WSGI app on a free loopback port and stopping it again (`emulator()`);
+- configuring it for cfngen: Lambda's docker mode off (so Invoke answers by echoing the payload instead
+  of pulling a container image) and a clean state;
+- the client side: a boto3 Session with fake credentials and a region that never reads the user's
+  ~/.aws files, AWS_PROFILE or proxy settings (`Emulator.session()`), plus the environment a shell
+  needs to talk to the same server (`Emulator.env()`).
+
+The endpoint is advertised as ``http://localhost:<port>`` although the socket is bound to 127.0.0.1:
+moto reads a CloudFormation TemplateURL path-style (``/<bucket>/<key>``) only when its host contains
+"localhost", and S3 is path-style for that host too.
+
+moto and boto3 are imported inside the functions: importing this module must stay cheap, because the
+CLI imports it on every run, `--help` included.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cfngen.errors import OperationFailed, UsageError
+
+if TYPE_CHECKING:
+    import boto3
+    from werkzeug.serving import BaseWSGIServer
+
+__all__ = ["FAKE_ACCOUNT_ID", "FAKE_CREDENTIAL", "Emulator", "emulator", "serve_forever"]
+
+#: The account moto reports for every request (STS GetCallerIdentity, ARNs, ${AWS::AccountId}).
+FAKE_ACCOUNT_ID = "123456789012"
+#: Access key id and secret key the emulator's clients sign with; moto accepts anything.
+FAKE_CREDENTIAL = "testing"
+
+_BIND_HOST = "127.0.0.1"
+_ADVERTISED_HOST = "localhost"
+# Applied once the server is up; see the module docstring for why docker is off.
+_MOTO_CONFIG: dict[str, Any] = {"lambda": {"use_docker": False}, "batch": {"use_docker": False}}
+_HTTP_TIMEOUT_SECONDS = 10.0
+
+# moto's backends are process-global, so every emulator in this process shares one state. A new
+# emulator resets it only when no other one is running, so a nested emulator cannot wipe a live one.
+_active_lock = threading.Lock()
+_active = 0
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """A running emulator: where it listens and how to build clients for it."""
+
+    endpoint_url: str
+    region: str
+    account_id: str = FAKE_ACCOUNT_ID
+
+    def session(self) -> boto3.Session:
+        """A boto3 Session with fake credentials and `region`, isolated from the user's AWS setup.
+
+        Clients still need ``endpoint_url=emulator.endpoint_url``: botocore has no session-wide
+        endpoint. The session ignores ~/.aws/config, ~/.aws/credentials and AWS_PROFILE (a profile
+        that exists only on the user's machine would otherwise raise ProfileNotFound, and a profile's
+        ``s3.addressing_style = virtual`` would break S3 against localhost), and its clients ignore
+        HTTP(S)_PROXY, which would otherwise swallow loopback requests.
+        """
+        import boto3
+        import botocore.config
+        import botocore.session
+
+        core = botocore.session.Session(
+            session_vars={
+                # (config-file key, environment variables, default, converter), as botocore defines them
+                "profile": (None, None, None, None),
+                "config_file": (None, None, os.devnull, None),
+                "credentials_file": (None, None, os.devnull, None),
+            }
+        )
+        core.set_default_client_config(botocore.config.Config(proxies={}))
+        return boto3.Session(
+            aws_access_key_id=FAKE_CREDENTIAL,
+            aws_secret_access_key=FAKE_CREDENTIAL,
+            region_name=self.region,
+            botocore_session=core,
+        )
+
+    def env(self) -> dict[str, str]:
+        """Environment variables that point the AWS CLI, boto3 and the SDKs at this emulator."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": FAKE_CREDENTIAL,
+            "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIAL,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+        }
+
+
+@contextmanager
+def emulator(region: str = "us-east-1", port: int = 0, *, log_requests: bool = False) -> Iterator[Emulator]:
+    """Start moto in this process on `port` (0: a free one), configure it, yield it, stop it.
+
+    Requests are logged to stderr (werkzeug's access log) only with `log_requests`; moto's own
+    errors (HTTP 500 with a traceback) are always logged.
+
+    Raises UsageError when moto is not installed, the port cannot be bound or "localhost" does not
+    resolve to 127.0.0.1; OperationFailed when the server does not answer.
+    """
+    global _active
+    server = _start_server(port, log_requests=log_requests)
+    # serve_forever checks for shutdown() every poll interval: its default 0.5 s would be the stop time.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="cfngen-emulator", daemon=True
+    )
+    thread.start()
+    try:
+        emu = Emulator(endpoint_url=f"http://{_ADVERTISED_HOST}:{server.port}", region=region)
+        with _active_lock:
+            fresh = _active == 0
+            _active += 1
+        try:
+            _configure(emu.endpoint_url, server.port, reset=fresh)
+            yield emu
+        finally:
+            with _active_lock:
+                _active -= 1
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def serve_forever(region: str = "us-east-1", port: int = 0, *, echo: Callable[[str], None] = print) -> None:
+    """Run the emulator in the foreground for `cfngen local` until Ctrl-C or SIGTERM."""
+    with emulator(region, port, log_requests=True) as emu, _sigterm_as_interrupt():
+        echo(f"cfngen local: AWS emulator (moto) listening on {emu.endpoint_url}, region {region}")
+        echo("Point another shell at it with:")
+        for name, value in emu.env().items():
+            echo(f"  export {name}={shlex.quote(value)}")
+        echo("Press Ctrl-C to stop.")
+        try:
+            while True:
+                time.sleep(3600)  # time.sleep, unlike a bare lock wait, is interruptible on every OS
+        except KeyboardInterrupt:
+            echo("cfngen local: stopped")
+
+
+def _start_server(port: int, *, log_requests: bool) -> BaseWSGIServer:
+    """Bind the socket here (errors surface in the caller) and wrap moto's WSGI app around it.
+
+    This is moto.server.ThreadedMotoServer's body with one fix: ThreadedMotoServer binds inside its
+    thread, and when the port is taken werkzeug prints to stderr and exits that thread, so start()
+    waits for the ready event forever. Binding first turns that into a UsageError.
+    """
+    try:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+    except ImportError as exc:
+        raise UsageError("the embedded emulator needs moto", hint="pip install 'cfngen[local]'") from exc
+
+    class RequestHandler(MotoRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            if log_requests:
+                super().log_request(code, size)
+
+    _check_localhost()
+    try:
+        listener = socket.create_server((_BIND_HOST, port))
+    except OSError as exc:
+        raise UsageError(
+            f"the emulator cannot listen on {_BIND_HOST}:{port}: {os.strerror(exc.errno) if exc.errno else exc}",
+            hint="choose another --port, or 0 for any free port",
+        ) from exc
+    with listener:  # make_server duplicates the descriptor; ours is closed when this block ends
+        bound_port: int = listener.getsockname()[1]
+        return make_server(
+            _BIND_HOST,
+            bound_port,
+            DomainDispatcherApplication(create_backend_app),
+            threaded=True,
+            request_handler=RequestHandler,
+            fd=listener.fileno(),
+        )
+
+
+def _check_localhost() -> None:
+    """The advertised host must reach the socket bound to 127.0.0.1."""
+    try:
+        infos = socket.getaddrinfo(_ADVERTISED_HOST, None, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise UsageError(
+            f"'{_ADVERTISED_HOST}' does not resolve ({exc}); the emulator needs it",
+            hint=f"add '127.0.0.1 {_ADVERTISED_HOST}' to the hosts file",
+        ) from exc
+    if not any(info[4][0] == _BIND_HOST for info in infos):
+        found = ", ".join(sorted({str(info[4][0]) for info in infos}))
+        raise UsageError(
+            f"'{_ADVERTISED_HOST}' resolves to {found}, not {_BIND_HOST}; the emulator needs it",
+            hint=f"add '127.0.0.1 {_ADVERTISED_HOST}' to the hosts file",
+        )
+
+
+def _configure(endpoint_url: str, port: int, *, reset: bool) -> None:
+    """Check that both names reach the server, reset it if asked, and switch Lambda's docker mode off."""
+    _http("GET", f"http://{_BIND_HOST}:{port}/moto-api/config")
+    if reset:
+        _http("POST", f"{endpoint_url}/moto-api/reset")
+    _http("POST", f"{endpoint_url}/moto-api/config", _MOTO_CONFIG)
+
+
+def _http(method: str, url: str, body: dict[str, Any] | None = None) -> bytes:
+    import http.client
+    import urllib.request  # here, not at the top: it costs ~20 ms of every CLI start
+
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    # No ProxyHandler entries: a proxy from HTTP_PROXY must not swallow loopback requests.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=_HTTP_TIMEOUT_SECONDS) as response:
+            payload: bytes = response.read()
+            return payload
+    except (OSError, http.client.HTTPException) as exc:  # URLError and HTTPError are OSErrors
+        raise OperationFailed(f"the embedded emulator does not answer {method} {url}: {exc}") from exc
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Stop cleanly on SIGTERM as on Ctrl-C; only the main thread may install signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

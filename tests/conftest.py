@@ -1,0 +1,29 @@
+"""Shared fixtures: the project's paths, the example stacks and one cfn-lint rule set per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cfngen.lint import Linter
+from cfngen.spec import Stack
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+STACKS_DIR = PROJECT_ROOT / "stacks"
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+
+
+@pytest.fixture(scope="session")
+def linter() -> Linter:
+    """No cache: every run lints for real (loading the rules once is the expensive part)."""
+    return Linter(cache_dir=None)
+
+
+@pytest.fixture(scope="session")
+def example_stacks() -> list[Stack]:
+    from cfngen.discover import discover
+
+    stacks = discover(STACKS_DIR)
+    assert stacks, f"no stacks found in {STACKS_DIR}"
+    return stacks
