@@ -419,6 +419,86 @@ def delete(
 
 
 @cli.command()
+@stack_options
+@aws_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON document (a list of stack reports).")
+def status(
+    stacks_dir: Path,
+    templates_dir: Path,
+    stacks: tuple[str, ...],
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    local: bool,
+    as_json: bool,
+) -> None:
+    """Stack status, functions (runtime, code sha), mappings (state, batch size), push permissions."""
+    import json
+
+    from cfngen.deploy.inspect import lines, stack_status
+
+    names = list(stacks) or [s.name for s in _stacks(stacks_dir, ())]
+    with _aws(region, profile, endpoint_url, local) as aws:
+        reports = [stack_status(aws, name) for name in names]
+    if as_json:
+        click.echo(json.dumps(reports, indent=2, sort_keys=True, default=str))
+        return
+    for report in reports:
+        for line in lines(report):
+            click.echo(line)
+
+
+@cli.command()
+@stack_options
+@aws_options
+@click.option("--artifact-bucket", help="S3 bucket for code (default: the bootstrap bucket).")
+@click.option("--artifact-prefix", default="cfngen", show_default=True)
+def diff(
+    stacks_dir: Path,
+    templates_dir: Path,
+    stacks: tuple[str, ...],
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    local: bool,
+    artifact_bucket: str | None,
+    artifact_prefix: str,
+) -> None:
+    """Change-set rows (a dry-run deploy) plus a text diff against the deployed template."""
+    import difflib
+    import json
+
+    from cfngen.deploy.engine import Options, describe_stack
+    from cfngen.deploy.pipeline import Settings, deploy_all
+    from cfngen.render import canonical_json
+
+    selected = _stacks(stacks_dir, stacks)
+    with _aws(region, profile, endpoint_url, local) as aws:
+        cfn = aws.client("cloudformation")
+        deploy_all(
+            aws,
+            selected,
+            Settings(artifact_bucket=artifact_bucket, artifact_prefix=artifact_prefix),
+            Options(dry_run=True),
+            _io(),
+        )
+        for stack in selected:
+            deployed = ""
+            if describe_stack(cfn, stack.name) is not None:
+                body = cfn.get_template(StackName=stack.name, TemplateStage="Original")["TemplateBody"]
+                deployed = canonical_json(body if isinstance(body, dict) else json.loads(body))
+            text = "".join(
+                difflib.unified_diff(
+                    deployed.splitlines(keepends=True),
+                    canonical_json(stack.template()).splitlines(keepends=True),
+                    fromfile=f"{stack.name} (deployed)",
+                    tofile=f"{stack.name} (local)",
+                )
+            )
+            click.echo(text or f"{stack.name}: template identical to the deployed one")
+
+
+@cli.command()
 @debug_option
 @click.option("--region", default="us-east-1", show_default=True)
 @click.option("--port", type=int, default=5000, show_default=True, help="0 picks a free port.")

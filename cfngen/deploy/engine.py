@@ -90,6 +90,7 @@ def deploy_stack(aws: Any, target: Target, options: Options, io: Io) -> Result:
     if current is not None:
         parameters, result.notes = _keep_deployed_switches(cfn, current, template, target)
         if _up_to_date(cfn, current, template, parameters, target):
+            io.echo(f"{name}: up to date (deployed template and parameters match)")
             result.result = "up-to-date"
             result.outputs = outputs(aws, name)
             result.duration_s = io.clock() - started
@@ -211,8 +212,9 @@ def _up_to_date(
     cfn: Any, current: Mapping[str, Any], template: Mapping[str, Any], parameters: Mapping[str, str], target: Target
 ) -> bool:
     deployed = {p["ParameterKey"]: p.get("ParameterValue") for p in current.get("Parameters", [])}
+    defaults = {k: str(v["Default"]) for k, v in template.get("Parameters", {}).items() if "Default" in v}
     tags = {t["Key"]: t["Value"] for t in current.get("Tags", [])}
-    if deployed != dict(parameters) or tags != dict(target.tags):
+    if deployed != {**defaults, **parameters} or tags != dict(target.tags):
         return False
     return _deployed_template(cfn, target.stack) == template
 

@@ -1,0 +1,79 @@
+"""`cfngen status`: what is deployed, read from CloudFormation, Lambda and the mappings themselves.
+
+Read-only: describe/get calls only. Missing stacks are reported as "not deployed", never an error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cfngen.deploy.engine import describe_stack
+
+
+def stack_status(aws: Any, stack: str) -> dict[str, Any]:
+    cfn = aws.client("cloudformation")
+    current = describe_stack(cfn, stack)
+    if current is None:
+        return {"stack": stack, "status": "NOT_DEPLOYED"}
+    when = current.get("LastUpdatedTime") or current.get("CreationTime")
+    report: dict[str, Any] = {
+        "stack": stack,
+        "status": current["StackStatus"],
+        "reason": current.get("StackStatusReason"),
+        "last_update": when.isoformat() if when is not None else None,
+        "functions": [],
+        "mappings": [],
+        "permissions": [],
+    }
+    resources = cfn.describe_stack_resources(StackName=stack)["StackResources"]
+    lam = aws.client("lambda")
+    for res in sorted(resources, key=lambda r: str(r.get("LogicalResourceId", ""))):
+        kind, physical = res.get("ResourceType"), res.get("PhysicalResourceId")
+        logical = res.get("LogicalResourceId")
+        if kind == "AWS::Lambda::Function" and physical:
+            conf = lam.get_function_configuration(FunctionName=physical)
+            report["functions"].append(
+                {
+                    "logical_id": logical,
+                    "name": physical,
+                    "runtime": conf.get("Runtime"),
+                    "code_sha256": conf.get("CodeSha256"),
+                    "last_modified": conf.get("LastModified"),
+                }
+            )
+        elif kind == "AWS::Lambda::EventSourceMapping" and physical:
+            mapping = lam.get_event_source_mapping(UUID=physical)
+            report["mappings"].append(
+                {
+                    "logical_id": logical,
+                    "mapping": str(logical).removesuffix("Mapping"),
+                    "uuid": physical,
+                    "source": mapping.get("EventSourceArn"),
+                    "state": mapping.get("State"),
+                    "batch_size": mapping.get("BatchSize"),
+                }
+            )
+        elif kind == "AWS::Lambda::Permission":
+            report["permissions"].append(
+                {"logical_id": logical, "present": res.get("ResourceStatus", "").endswith("_COMPLETE")}
+            )
+    return report
+
+
+def lines(report: dict[str, Any]) -> list[str]:
+    """The report for humans, one fact a line."""
+    if report["status"] == "NOT_DEPLOYED":
+        return [f"{report['stack']}: not deployed"]
+    out = [f"{report['stack']}: {report['status']} (last update {report['last_update']})"]
+    if report.get("reason"):
+        out.append(f"  reason: {report['reason']}")
+    for fn in report["functions"]:
+        out.append(
+            f"  function {fn['logical_id']}: {fn['name']} {fn['runtime']} code {str(fn['code_sha256'])[:12]} "
+            f"modified {fn['last_modified']}"
+        )
+    for m in report["mappings"]:
+        out.append(f"  mapping {m['mapping']}: {m['state']} batch {m['batch_size']} from {m['source']}")
+    for p in report["permissions"]:
+        out.append(f"  permission {p['logical_id']}: {'present' if p['present'] else 'missing'}")
+    return out
