@@ -500,6 +500,118 @@ def diff(
 
 @cli.command()
 @debug_option
+@aws_options
+@click.argument("stack")
+@click.argument("function", required=False)
+@click.option("--payload", help="JSON payload.")
+@click.option(
+    "--payload-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="File with the payload."
+)
+@click.option(
+    "--type",
+    "invocation_type",
+    type=click.Choice(["RequestResponse", "Event", "DryRun"]),
+    default="RequestResponse",
+    show_default=True,
+)
+@click.option("--logs", is_flag=True, help="Print the decoded log tail.")
+@click.option("--expect", help="JSON that the response must contain (a subset); exit 1 otherwise.")
+def invoke(
+    stack: str,
+    function: str | None,
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    local: bool,
+    payload: str | None,
+    payload_file: Path | None,
+    invocation_type: str,
+    logs: bool,
+    expect: str | None,
+) -> None:
+    """Invoke a stack's function (name optional when the stack has one) and print the response."""
+    from cfngen.deploy.operate import resolve_function
+
+    body = _payload(payload, payload_file)
+    expected = None if expect is None else _json_arg(expect, "--expect")
+    with _aws(region, profile, endpoint_url, local) as aws:
+        _invoke_and_check(aws, stack, resolve_function(aws, stack, function), body, invocation_type, logs, expected)
+
+
+def _json_arg(text: str, flag: str) -> Any:
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"not JSON: {exc}", param_hint=flag) from exc
+
+
+def _payload(payload: str | None, payload_file: Path | None) -> bytes:
+    if payload is not None and payload_file is not None:
+        raise click.BadParameter("give --payload or --payload-file, not both")
+    text = payload_file.read_text() if payload_file is not None else (payload or "{}")
+    _json_arg(text, "--payload")
+    return text.encode()
+
+
+def _invoke_and_check(
+    aws: Any, stack: str, function: str, body: bytes, invocation_type: str, logs: bool, expected: Any
+) -> None:
+    import json
+
+    from cfngen.deploy.operate import contains
+    from cfngen.deploy.operate import invoke as call
+
+    result = call(aws, function, body, invocation_type=invocation_type, logs=logs)
+    click.echo(f"{stack}: {function} -> status {result.status_code}")
+    parsed = result.parsed()
+    if result.payload:
+        click.echo(json.dumps(parsed, indent=2, sort_keys=True) if not isinstance(parsed, str) else parsed)
+    if logs and result.log_tail:
+        click.echo("--- log tail ---\n" + result.log_tail.rstrip())
+    if result.function_error:
+        detail = parsed if isinstance(parsed, dict) else {}
+        error = f"{detail.get('errorType', '')} {detail.get('errorMessage', '')}".strip()
+        raise OperationFailed(f"{function} failed ({result.function_error}): {error}")
+    if expected is not None and not contains(expected, parsed):
+        raise OperationFailed(f"{function}: the response does not contain {json.dumps(expected, sort_keys=True)}")
+
+
+def _switch_command(enabled: bool) -> Callable[..., None]:
+    verb = "enable" if enabled else "disable"
+
+    @debug_option
+    @aws_options
+    @click.argument("stack")
+    @click.argument("mappings", nargs=-1)
+    @click.option("--timeout", type=float, default=None, help="Seconds to wait before giving up.")
+    def command(
+        stack: str,
+        mappings: tuple[str, ...],
+        region: str | None,
+        profile: str | None,
+        endpoint_url: str | None,
+        local: bool,
+        timeout: float | None,
+    ) -> None:
+        from cfngen.deploy.operate import switch
+
+        with _aws(region, profile, endpoint_url, local) as aws, _sigterm_as_interrupt():
+            states = switch(aws, stack, mappings, enabled, _io(), timeout=timeout)
+        for mapping, state in states.items():
+            click.echo(f"{stack}: mapping {mapping} {state}")
+
+    command.__doc__ = f"{verb.capitalize()} event source mappings (all when none named): a parameter-only stack update."
+    return command
+
+
+cli.command("enable")(_switch_command(True))
+cli.command("disable")(_switch_command(False))
+
+
+@cli.command()
+@debug_option
 @click.option("--region", default="us-east-1", show_default=True)
 @click.option("--port", type=int, default=5000, show_default=True, help="0 picks a free port.")
 def local(region: str, port: int) -> None:

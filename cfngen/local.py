@@ -179,8 +179,9 @@ def _start_server(port: int, *, log_requests: bool) -> BaseWSGIServer:
     try:
         listener = socket.create_server((_BIND_HOST, port))
     except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
         raise UsageError(
-            f"the emulator cannot listen on {_BIND_HOST}:{port}: {os.strerror(exc.errno) if exc.errno else exc}",
+            f"the emulator cannot listen on {_BIND_HOST}:{port}: {reason}",
             hint="choose another --port, or 0 for any free port",
         ) from exc
     with listener:  # make_server duplicates the descriptor; ours is closed when this block ends

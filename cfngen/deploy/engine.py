@@ -185,7 +185,7 @@ def _keep_deployed_switches(
     sets it or the spec's default changed; so a deploy never silently flips a mapping back."""
     deployed = {p["ParameterKey"]: p.get("ParameterValue", "") for p in current.get("Parameters", [])}
     old_defaults = {
-        k: str(v.get("Default")) for k, v in _deployed_template(cfn, target.stack).get("Parameters", {}).items()
+        k: str(v.get("Default")) for k, v in deployed_template(cfn, target.stack).get("Parameters", {}).items()
     }
     parameters = dict(target.parameters)
     notes = []
@@ -203,7 +203,7 @@ def _keep_deployed_switches(
     return parameters, notes
 
 
-def _deployed_template(cfn: Any, stack: str) -> dict[str, Any]:
+def deployed_template(cfn: Any, stack: str) -> dict[str, Any]:
     body = cfn.get_template(StackName=stack, TemplateStage="Original")["TemplateBody"]
     return dict(body) if isinstance(body, Mapping) else dict(json.loads(body))
 
@@ -216,7 +216,7 @@ def _up_to_date(
     tags = {t["Key"]: t["Value"] for t in current.get("Tags", [])}
     if deployed != {**defaults, **parameters} or tags != dict(target.tags):
         return False
-    return _deployed_template(cfn, target.stack) == template
+    return deployed_template(cfn, target.stack) == template
 
 
 def _discard(cfn: Any, created: changeset.ChangeSet) -> None:
@@ -265,7 +265,7 @@ def outputs(aws: Any, stack: str) -> dict[str, str]:
     found = {o["OutputKey"]: o["OutputValue"] for o in current.get("Outputs", [])}
     if found or in_progress(str(current["StackStatus"])):
         return dict(sorted(found.items()))
-    expected = _deployed_template(cfn, stack).get("Outputs")
+    expected = deployed_template(cfn, stack).get("Outputs")
     if not expected:
         return {}
     resources = cfn.describe_stack_resources(StackName=stack)["StackResources"]

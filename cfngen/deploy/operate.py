@@ -1,0 +1,181 @@
+"""Operating deployed stacks: invoke functions, and enable or disable event source mappings.
+
+Enable/disable is a stack update with the previous template and every other parameter's previous value,
+changing only the mappings' Enabled parameters: the stack never drifts from its template, and nothing
+is re-rendered or re-packaged. The Lambda API then confirms each mapping's state.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import difflib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cfngen import names
+from cfngen.deploy import awserrors
+from cfngen.deploy.engine import capabilities, deployed_template, describe_stack
+from cfngen.deploy.events import EventStream, Io, delays, wait
+from cfngen.errors import OperationFailed, UsageError
+
+
+def functions(aws: Any, stack: str) -> dict[str, str]:
+    """Function name (as in the spec) -> physical name, from the stack's resources."""
+    cfn = aws.client("cloudformation")
+    if describe_stack(cfn, stack) is None:
+        raise UsageError(f"stack {stack} does not exist", hint="deploy it first: cfngen deploy " + stack)
+    resources = cfn.describe_stack_resources(StackName=stack)["StackResources"]
+    return {
+        str(r["LogicalResourceId"]).removesuffix("Function"): str(r["PhysicalResourceId"])
+        for r in resources
+        if r.get("ResourceType") == "AWS::Lambda::Function" and r.get("PhysicalResourceId")
+    }
+
+
+def resolve_function(aws: Any, stack: str, name: str | None) -> str:
+    found = functions(aws, stack)
+    if name is None:
+        if len(found) == 1:
+            return next(iter(found.values()))
+        raise UsageError(f"stack {stack} has {len(found)} functions; name one: {', '.join(sorted(found)) or '(none)'}")
+    if name in found:
+        return found[name]
+    if name in found.values():
+        return name
+    near = difflib.get_close_matches(name, list(found), n=1)
+    raise UsageError(
+        f"stack {stack} has no function {name!r}; functions: {', '.join(sorted(found)) or '(none)'}",
+        hint=f"did you mean {near[0]!r}?" if near else None,
+    )
+
+
+@dataclass(frozen=True)
+class Invocation:
+    function: str
+    status_code: int
+    payload: str
+    function_error: str | None
+    log_tail: str | None
+
+    def parsed(self) -> Any:
+        try:
+            return json.loads(self.payload) if self.payload else None
+        except ValueError:
+            return self.payload
+
+
+def invoke(
+    aws: Any, function: str, payload: bytes, *, invocation_type: str = "RequestResponse", logs: bool = False
+) -> Invocation:
+    request: dict[str, Any] = {"FunctionName": function, "InvocationType": invocation_type, "Payload": payload}
+    if logs and invocation_type == "RequestResponse":
+        request["LogType"] = "Tail"
+    response = aws.client("lambda").invoke(**request)
+    body = response.get("Payload")
+    text = body.read().decode("utf-8", "replace") if body is not None else ""
+    tail = response.get("LogResult")
+    return Invocation(
+        function=function,
+        status_code=int(response.get("StatusCode", 0)),
+        payload=text,
+        function_error=response.get("FunctionError"),
+        log_tail=base64.b64decode(tail).decode("utf-8", "replace") if tail else None,
+    )
+
+
+def contains(expected: Any, actual: Any) -> bool:
+    """`expected` is a subset of `actual`: dict keys recursively, lists element-wise, other values equal."""
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(k in actual and contains(v, actual[k]) for k, v in expected.items())
+    if isinstance(expected, list):
+        return (
+            isinstance(actual, list)
+            and len(expected) <= len(actual)
+            and all(contains(e, a) for e, a in zip(expected, actual, strict=False))
+        )
+    return bool(expected == actual)
+
+
+def mappings(aws: Any, stack: str) -> dict[str, str]:
+    """Mapping name -> its Enabled parameter, read from the deployed template (not the local spec)."""
+    template = deployed_template(aws.client("cloudformation"), stack)
+    found = {}
+    for key in template.get("Parameters", {}):
+        mapping = names.mapping_from_parameter(key)
+        if mapping is not None and f"{mapping}Mapping" in template.get("Resources", {}):
+            found[mapping] = key
+    return found
+
+
+def switch(
+    aws: Any, stack: str, wanted: Sequence[str], enabled: bool, io: Io, *, timeout: float | None
+) -> dict[str, str]:
+    """Set the named mappings (all when none named) on or off; returns mapping -> state from Lambda."""
+    cfn = aws.client("cloudformation")
+    current = describe_stack(cfn, stack)
+    if current is None:
+        raise UsageError(f"stack {stack} does not exist")
+    available = mappings(aws, stack)
+    unknown = [m for m in wanted if m not in available]
+    if unknown or not available:
+        raise UsageError(
+            f"stack {stack} has no mapping {', '.join(map(repr, unknown))}"
+            if unknown
+            else f"stack {stack} has no mappings",
+            hint=f"mappings of {stack}: {', '.join(sorted(available)) or '(none)'}",
+        )
+    chosen = list(wanted) or sorted(available)
+    value = "true" if enabled else "false"
+    targets = {available[m] for m in chosen}
+    params = [
+        {"ParameterKey": p["ParameterKey"], "ParameterValue": value}
+        if p["ParameterKey"] in targets
+        else {"ParameterKey": p["ParameterKey"], "UsePreviousValue": True}
+        for p in current.get("Parameters", [])
+    ]
+    token = f"cfngen-{uuid.uuid4()}"
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    try:
+        cfn.update_stack(
+            StackName=stack,
+            UsePreviousTemplate=True,
+            Parameters=params,
+            Capabilities=capabilities(deployed_template(cfn, stack)),
+            ClientRequestToken=token,
+        )
+    except Exception as exc:
+        if not awserrors.is_no_changes(awserrors.message(exc)):
+            raise OperationFailed(f"{stack}: update refused: {awserrors.message(exc)}") from exc
+        io.echo(f"{stack}: parameters already {value}; checking the mappings")
+    else:
+        status = wait(cfn, EventStream(cfn, stack, token, since), io, timeout=timeout)
+        if status != "UPDATE_COMPLETE":
+            raise OperationFailed(f"{stack}: update failed ({status})", hint=f"cfngen status {stack}")
+    return _confirm(aws, stack, chosen, "Enabled" if enabled else "Disabled", io, timeout)
+
+
+def _confirm(aws: Any, stack: str, chosen: Sequence[str], state: str, io: Io, timeout: float | None) -> dict[str, str]:
+    """Lambda moves mappings through Enabling/Disabling: poll until each reports the wanted state."""
+    cfn, lam = aws.client("cloudformation"), aws.client("lambda")
+    resources = cfn.describe_stack_resources(StackName=stack)["StackResources"]
+    uuids = {str(r["LogicalResourceId"]).removesuffix("Mapping"): r["PhysicalResourceId"] for r in resources
+             if r.get("ResourceType") == "AWS::Lambda::EventSourceMapping"}  # fmt: skip
+    deadline = None if timeout is None else io.clock() + timeout
+    states: dict[str, str] = {}
+    for delay in delays(io.rng):
+        states = {m: str(lam.get_event_source_mapping(UUID=uuids[m])["State"]) for m in chosen}
+        if all(s == state for s in states.values()):
+            return states
+        if any(s not in ("Enabling", "Disabling", "Updating", "Creating", state) for s in states.values()) or (
+            deadline is not None and io.clock() + delay > deadline
+        ):
+            break
+        io.sleep(delay)
+    raise OperationFailed(
+        f"{stack}: mappings did not reach {state}: " + ", ".join(f"{m}={s}" for m, s in states.items()),
+        hint=f"cfngen status {stack}",
+    )
