@@ -238,10 +238,13 @@ def _aws(region: str | None, profile: str | None, endpoint_url: str | None, loca
         yield Aws(region=emu.region, endpoint_url=emu.endpoint_url, base=emu.session())
 
 
-def _io() -> Any:
+def _io(*, err: bool = False) -> Any:
     from cfngen.deploy.events import Io
 
-    return Io(echo=click.echo, style=lambda text, colour: click.style(text, fg=colour) if colour else text)
+    return Io(
+        echo=lambda line: click.echo(line, err=err),
+        style=lambda text, colour: click.style(text, fg=colour) if colour else text,
+    )
 
 
 def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
@@ -252,19 +255,6 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
             raise click.BadParameter(f"{value!r} is not KEY=VALUE", param_hint=flag)
         out[key] = val
     return out
-
-
-def _print_outputs(results: list[Any], outputs_file: Path | None) -> None:
-    import json
-
-    for r in results:
-        for key, value in r.outputs.items():
-            click.echo(f"  {r.stack}.{key} = {value}")
-    if outputs_file is not None:
-        from cfngen.render import write_atomic
-
-        write_atomic(outputs_file, json.dumps({r.stack: r.outputs for r in results}, indent=2, sort_keys=True) + "\n")
-        click.echo(f"outputs written to {outputs_file}")
 
 
 @cli.command()
@@ -285,9 +275,20 @@ def _print_outputs(results: list[Any], outputs_file: Path | None) -> None:
 @click.option("--artifact-bucket", help="S3 bucket for code (default: the bootstrap bucket, created on first use).")
 @click.option("--artifact-prefix", default="cfngen", show_default=True, help="Key prefix in the artifact bucket.")
 @click.option("--kms-key-id", help="SSE-KMS key for uploaded artifacts.")
+@click.option("--outputs-file", type=click.Path(dir_okay=False, path_type=Path), help="Write the outputs for CI.")
 @click.option(
-    "--outputs-file", type=click.Path(dir_okay=False, path_type=Path), help="Write {stack: {key: value}} JSON."
+    "--outputs-format",
+    type=click.Choice(["json", "env"]),
+    default="json",
+    show_default=True,
+    help="json: {stack: {key: value}}; env: STACK_KEY=value lines.",
 )
+@click.option(
+    "--smoke-test",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="After deploying, invoke each function named in this JSON/YAML file (function -> payload).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document; progress goes to stderr.")
 def deploy(
     stacks_dir: Path,
     templates_dir: Path,
@@ -307,10 +308,15 @@ def deploy(
     artifact_prefix: str,
     kms_key_id: str | None,
     outputs_file: Path | None,
+    outputs_format: str,
+    smoke_test: Path | None,
+    as_json: bool,
 ) -> None:
     """Render, lint, package, upload, then create or update each stack through a change set."""
+    from cfngen.deploy import report
     from cfngen.deploy.engine import Options
     from cfngen.deploy.pipeline import Settings, deploy_all
+    from cfngen.render import write_atomic
 
     selected = _stacks(stacks_dir, stacks)
     settings = Settings(
@@ -323,14 +329,24 @@ def deploy(
     )
     ask = (lambda cs: click.confirm(f"execute the change set for {cs.stack}?", default=False)) if confirm else None
     options = Options(update_if_exists=update_if_exists, dry_run=dry_run, confirm=ask, timeout=timeout)
-    with _aws(region, profile, endpoint_url, local) as aws, _sigterm_as_interrupt():
-        results = deploy_all(aws, selected, settings, options, _io())
-    for r in results:
-        click.echo(f"{r.stack}: {r.result} in {r.duration_s:.1f}s")
-        for note in r.notes:
-            click.echo(f"  note: {note}")
-        _notes(next(s for s in selected if s.name == r.stack))
-    _print_outputs(results, outputs_file)
+    tests = report.load_smoke_tests(smoke_test) if smoke_test is not None else None
+    io = _io(err=as_json)  # with --json, stdout carries only the JSON document
+    try:
+        with _aws(region, profile, endpoint_url, local) as aws, _sigterm_as_interrupt():
+            results = deploy_all(aws, selected, settings, options, io)
+            if tests is not None and not dry_run:
+                report.run_smoke_tests(aws, results, tests, io)
+    except CfngenError as exc:
+        if as_json:
+            click.echo(report.deploy_json(exc.results))
+        raise
+    for line in report.summary(results, selected):
+        io.echo(line)
+    if outputs_file is not None:
+        write_atomic(outputs_file, report.outputs_text(results, outputs_format))
+        io.echo(f"outputs written to {outputs_file}")
+    if as_json:
+        click.echo(report.deploy_json(results))
 
 
 @cli.command()
@@ -558,24 +574,9 @@ def _payload(payload: str | None, payload_file: Path | None) -> bytes:
 def _invoke_and_check(
     aws: Any, stack: str, function: str, body: bytes, invocation_type: str, logs: bool, expected: Any
 ) -> None:
-    import json
+    from cfngen.deploy.report import invoke_and_check
 
-    from cfngen.deploy.operate import contains
-    from cfngen.deploy.operate import invoke as call
-
-    result = call(aws, function, body, invocation_type=invocation_type, logs=logs)
-    click.echo(f"{stack}: {function} -> status {result.status_code}")
-    parsed = result.parsed()
-    if result.payload:
-        click.echo(json.dumps(parsed, indent=2, sort_keys=True) if not isinstance(parsed, str) else parsed)
-    if logs and result.log_tail:
-        click.echo("--- log tail ---\n" + result.log_tail.rstrip())
-    if result.function_error:
-        detail = parsed if isinstance(parsed, dict) else {}
-        error = f"{detail.get('errorType', '')} {detail.get('errorMessage', '')}".strip()
-        raise OperationFailed(f"{function} failed ({result.function_error}): {error}")
-    if expected is not None and not contains(expected, parsed):
-        raise OperationFailed(f"{function}: the response does not contain {json.dumps(expected, sort_keys=True)}")
+    invoke_and_check(aws, stack, function, body, _io(), invocation_type=invocation_type, logs=logs, expected=expected)
 
 
 def _switch_command(enabled: bool) -> Callable[..., None]:

@@ -6,7 +6,7 @@ shows a traceback only under --debug.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 class CfngenError(Exception):
@@ -18,6 +18,7 @@ class CfngenError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.results: list[Any] = []  # what a multi-stack run finished before failing, for --json
 
     def __str__(self) -> str:
         return self.message if self.hint is None else f"{self.message}\n  hint: {self.hint}"

@@ -141,14 +141,17 @@ def deploy_all(aws: Any, stacks: Sequence[Stack], settings: Settings, options: O
             explicit=frozenset(per_stack[p.stack.name]),
             termination_protection=settings.termination_protection,
         )
+        started = io.clock()
         try:
             results.append(deploy_stack(aws, target, options, io))
         except CfngenError as exc:
             done = [f"{r.stack} ({r.result})" for r in results]
             left = [q.stack.name for q in prepared[len(results) + 1 :]]
-            raise type(exc)(
+            failed = type(exc)(
                 f"{exc.message}\n  deployed before the failure: {', '.join(done) or 'none'}"
                 f"\n  not attempted: {', '.join(left) or 'none'}",
                 hint=exc.hint,
-            ) from exc
+            )
+            failed.results = [*results, Result(p.stack.name, "failed", duration_s=io.clock() - started)]
+            raise failed from exc
     return results
