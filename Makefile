@@ -20,8 +20,7 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 demo: $(STAMP)
-	$(BIN)/cfngen render
-	$(BIN)/cfngen lint
+	scripts/demo.sh
 
 # Regenerate the committed templates and the builders' golden files after a builder change.
 render: $(STAMP)
