@@ -3,7 +3,9 @@
 The key is the sha256 of the bytes, so an object that is already there is the object we would write:
 HEAD first and skip the upload (a rebuild that changes nothing costs one request, not a transfer).
 S3 verifies the upload against the sha256 we already computed (ChecksumSHA256), so a file changed
-between packaging and upload is refused instead of deployed under the wrong key.
+between packaging and upload is refused instead of deployed under the wrong key. One PutObject, not
+boto3's transfer manager: a full-object SHA256 needs a single-part upload (multipart gives a composite
+checksum), and Lambda's 50 MiB zip limit is far below PutObject's 5 GB.
 
 Only these statuses mean "not there": 404, NoSuchKey, NotFound. A 403 is never read as "absent"
 (without s3:ListBucket S3 also answers 403 for a missing key, and uploading blind would hide the

@@ -1,0 +1,252 @@
+"""`cfngen deploy` and friends end to end: the real CLI, over HTTP, against a moto server.
+
+Where moto differs from AWS the test says so; AWS-only behaviours (rollback, FAILED empty change sets,
+throttling) are covered with botocore's Stubber in tests/unit/test_engine_stubbed.py.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cfngen.cli import cli
+
+BUCKET = "cfngen-it-artifacts"
+
+HELLO = """
+from cfngen import Stack
+
+stack = Stack("it-hello")
+stack.function("Hello", code="functions/hello", handler="app.handler", runtime="python3.12")
+"""
+
+ORDERS = """
+from cfngen import Stack
+
+stack = Stack("it-orders")
+fn = stack.function("Processor", code="functions/hello", handler="app.handler", runtime="python3.12")
+stream = stack.kinesis_stream("Orders", shards=1)
+fn.add_event_source(stream, starting_position="LATEST", enabled=False)
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, moto_reset: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project dir with two stacks, pointed at the moto server, with the artifact bucket created."""
+    (tmp_path / "pyproject.toml").write_text('[tool.cfngen]\nstacks-dir = "stacks"\n')
+    code = tmp_path / "stacks/functions/hello"
+    code.mkdir(parents=True)
+    (code / "app.py").write_text("def handler(event, context):\n    return event\n")
+    (tmp_path / "stacks/a_hello.py").write_text(textwrap.dedent(HELLO))
+    (tmp_path / "stacks/b_orders.py").write_text(textwrap.dedent(ORDERS))
+    monkeypatch.chdir(tmp_path)
+    for key, value in {
+        "AWS_ENDPOINT_URL": moto_reset.endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    moto_reset.client("s3").create_bucket(Bucket=BUCKET)
+    return tmp_path
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def deploy(*args: str) -> Result:
+    return run("deploy", "--artifact-bucket", BUCKET, *args)
+
+
+def deploy_json(*args: str) -> list[dict[str, Any]]:
+    result = deploy("--json", *args)
+    assert result.exit_code == 0, result.output
+    doc: list[dict[str, Any]] = json.loads(result.stdout)
+    return doc
+
+
+def stack_status(moto: Any, name: str) -> str | None:
+    try:
+        return str(moto.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]["StackStatus"])
+    except moto.client("cloudformation").exceptions.ClientError as exc:
+        assert "does not exist" in str(exc)
+        return None
+
+
+def function_code_key(moto: Any, stack: str, function: str) -> str:
+    cfn = moto.client("cloudformation")
+    params = {
+        p["ParameterKey"]: p["ParameterValue"] for p in cfn.describe_stacks(StackName=stack)["Stacks"][0]["Parameters"]
+    }
+    return params[f"{function}CodeKey"]
+
+
+def test_create_then_noop_then_code_change(project: Path, moto_reset: Any) -> None:
+    first = deploy_json("it-hello")
+    assert [r["result"] for r in first] == ["created"]
+    assert stack_status(moto_reset, "it-hello") == "CREATE_COMPLETE"
+    key = function_code_key(moto_reset, "it-hello", "Hello")
+    assert key.startswith("cfngen/it-hello/") and key.endswith(".zip")
+    assert moto_reset.client("s3").head_object(Bucket=BUCKET, Key=key)["ContentLength"] > 0
+
+    again = deploy_json("it-hello")
+    assert [r["result"] for r in again] == ["up-to-date"]  # the fast path: no change set at all
+    assert function_code_key(moto_reset, "it-hello", "Hello") == key
+
+    (project / "stacks/functions/hello/app.py").write_text("def handler(event, context):\n    return {'v': 2}\n")
+    changed = deploy_json("it-hello")
+    assert [r["result"] for r in changed] == ["updated"]
+    new_key = function_code_key(moto_reset, "it-hello", "Hello")
+    assert new_key != key
+    fn = moto_reset.client("lambda").get_function(FunctionName=_physical(moto_reset, "it-hello", "HelloFunction"))
+    assert fn["Code"]["Location"].endswith(new_key) or new_key.rsplit("/", 1)[-1] in json.dumps(fn, default=str)
+
+
+def _physical(moto: Any, stack: str, logical: str) -> str:
+    res = moto.client("cloudformation").describe_stack_resource(StackName=stack, LogicalResourceId=logical)
+    return str(res["StackResourceDetail"]["PhysicalResourceId"])
+
+
+def test_several_stacks_in_order_and_outputs_file(project: Path, moto_reset: Any) -> None:
+    result = deploy("--outputs-file", "out.json")
+    assert result.exit_code == 0, result.output
+    assert result.output.index("it-hello: created") < result.output.index("it-orders: created")
+    outputs = json.loads((project / "out.json").read_text())
+    assert set(outputs) == {"it-hello", "it-orders"}
+    assert all(outputs.values())  # moto: resources stand in for outputs of change-set-created stacks
+
+
+def test_no_update_if_exists_refuses(project: Path, moto_reset: Any) -> None:
+    assert deploy("it-hello").exit_code == 0
+    (project / "stacks/functions/hello/app.py").write_text("def handler(event, context):\n    return 3\n")
+    refused = deploy("--no-update-if-exists", "it-hello")
+    assert refused.exit_code == 2
+    assert "already exists" in refused.output
+    assert stack_status(moto_reset, "it-hello") == "CREATE_COMPLETE"
+
+
+def test_dry_run_leaves_no_stack(project: Path, moto_reset: Any) -> None:
+    result = deploy("--dry-run", "it-orders")
+    assert result.exit_code == 0, result.output
+    assert "+ OrdersStream (AWS::Kinesis::Stream)" in result.output
+    assert stack_status(moto_reset, "it-orders") is None  # the REVIEW_IN_PROGRESS stack was deleted too
+
+
+def test_review_in_progress_stack_is_recreated(project: Path, moto_reset: Any) -> None:
+    """A CREATE change set never executed leaves REVIEW_IN_PROGRESS: holds nothing, so deploy recreates."""
+    cfn = moto_reset.client("cloudformation")
+    body = json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})
+    cfn.create_change_set(StackName="it-hello", ChangeSetName="abandoned", ChangeSetType="CREATE", TemplateBody=body)
+    assert stack_status(moto_reset, "it-hello") == "REVIEW_IN_PROGRESS"
+    result = deploy("it-hello")
+    assert result.exit_code == 0, result.output
+    assert "deleting it before creating it again" in result.output
+    assert stack_status(moto_reset, "it-hello") == "CREATE_COMPLETE"
+
+
+def test_template_over_51200_bytes_goes_by_url(project: Path, moto_reset: Any) -> None:
+    functions = "\n".join(
+        f'stack.function("F{i}", code="functions/hello", handler="app.handler", runtime="python3.12", '
+        f'environment={{"PAD": "{"x" * 1500}"}})'
+        for i in range(20)
+    )
+    (project / "stacks/c_big.py").write_text(f'from cfngen import Stack\n\nstack = Stack("it-big")\n{functions}\n')
+    text = run("render", "it-big")
+    assert text.exit_code == 0, text.output
+    assert (project / "templates/it-big.json").stat().st_size > 51_200
+    result = deploy("it-big")
+    assert result.exit_code == 0, result.output
+    assert stack_status(moto_reset, "it-big") == "CREATE_COMPLETE"
+    keys = [o["Key"] for o in moto_reset.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert any("/templates/" in k for k in keys)
+
+
+def test_bootstrap_bucket_when_no_artifact_bucket(project: Path, moto_reset: Any) -> None:
+    result = run("deploy", "it-hello")
+    assert result.exit_code == 0, result.output
+    assert stack_status(moto_reset, "cfngen-bootstrap") == "CREATE_COMPLETE"
+    buckets = [b["Name"] for b in moto_reset.client("s3").list_buckets()["Buckets"]]
+    assert "cfngen-artifacts-123456789012-us-east-1" in buckets
+    assert run("deploy", "it-hello").exit_code == 0  # found again, not recreated
+
+
+def test_lint_error_stops_before_anything_deploys(project: Path, moto_reset: Any) -> None:
+    (project / "stacks/a_hello.py").write_text(
+        textwrap.dedent(HELLO)
+        + "from troposphere import Ref\nfrom troposphere.sns import Topic\nstack.template().add_resource(Topic('Bad', TopicName=Ref('Nope')))\n"
+    )
+    result = deploy("it-hello")
+    assert result.exit_code == 1
+    assert "lint failed" in result.output
+    assert stack_status(moto_reset, "it-hello") is None
+
+
+def test_enable_disable_round_trip_and_deploy_keeps_state(project: Path, moto_reset: Any) -> None:
+    assert deploy("it-orders").exit_code == 0
+    lam = moto_reset.client("lambda")
+    uuid = _physical(moto_reset, "it-orders", "ProcessorOrdersMapping")
+    assert lam.get_event_source_mapping(UUID=uuid)["State"] == "Disabled"  # created disabled (spec)
+
+    enabled = run("enable", "it-orders")
+    assert enabled.exit_code == 0, enabled.output
+    assert "mapping ProcessorOrders Enabled" in enabled.output
+    assert lam.get_event_source_mapping(UUID=uuid)["State"] == "Enabled"
+
+    redeploy = deploy("it-orders")  # spec still says enabled=False: the deployed value must win
+    assert redeploy.exit_code == 0, redeploy.output
+    assert "keeping deployed Enabled=true" in redeploy.output
+    assert lam.get_event_source_mapping(UUID=uuid)["State"] == "Enabled"
+
+    disabled = run("disable", "it-orders", "ProcessorOrders")
+    assert disabled.exit_code == 0, disabled.output
+    assert lam.get_event_source_mapping(UUID=uuid)["State"] == "Disabled"
+
+    unknown = run("disable", "it-orders", "Nope")
+    assert unknown.exit_code == 2
+    assert "ProcessorOrders" in unknown.output
+
+
+def test_invoke_and_smoke_test(project: Path, moto_reset: Any) -> None:
+    """moto echoes the payload when its Lambda docker mode is off (the fixture turns it off)."""
+    assert deploy("it-hello").exit_code == 0
+    ok = run("invoke", "it-hello", "--payload", '{"n": 1}', "--expect", '{"n": 1}')
+    assert ok.exit_code == 0, ok.output
+    assert '"n": 1' in ok.output
+    mismatch = run("invoke", "it-hello", "Hello", "--payload", '{"n": 1}', "--expect", '{"n": 2}')
+    assert mismatch.exit_code == 1
+    assert "does not contain" in mismatch.output
+
+    (project / "smoke.yaml").write_text("Hello:\n  payload: {x: 1}\n  expect: {x: 2}\n")
+    smoke = deploy("it-hello", "--smoke-test", "smoke.yaml")
+    assert smoke.exit_code == 1
+    assert "does not contain" in smoke.output
+
+
+def test_status_and_outputs_json(project: Path, moto_reset: Any) -> None:
+    assert deploy("it-orders").exit_code == 0
+    status = run("status", "it-orders", "it-hello", "--json")
+    assert status.exit_code == 0, status.output
+    reports = {r["stack"]: r for r in json.loads(status.stdout)}
+    assert reports["it-hello"]["status"] == "NOT_DEPLOYED"
+    assert reports["it-orders"]["status"] == "CREATE_COMPLETE"
+    assert [m["state"] for m in reports["it-orders"]["mappings"]] == ["Disabled"]
+    assert reports["it-orders"]["functions"][0]["runtime"] == "python3.12"
+    outputs = run("outputs", "it-orders", "--json")
+    assert outputs.exit_code == 0
+    assert json.loads(outputs.stdout)
+
+
+def test_delete(project: Path, moto_reset: Any) -> None:
+    assert deploy("it-hello").exit_code == 0
+    result = run("delete", "it-hello", "--yes")
+    assert result.exit_code == 0, result.output
+    assert stack_status(moto_reset, "it-hello") in (None, "DELETE_COMPLETE")
+    assert run("delete", "it-hello", "--yes").exit_code == 1
