@@ -181,7 +181,8 @@ def test_bootstrap_bucket_when_no_artifact_bucket(project: Path, moto_reset: Any
 def test_lint_error_stops_before_anything_deploys(project: Path, moto_reset: Any) -> None:
     (project / "stacks/a_hello.py").write_text(
         textwrap.dedent(HELLO)
-        + "from troposphere import Ref\nfrom troposphere.sns import Topic\nstack.template().add_resource(Topic('Bad', TopicName=Ref('Nope')))\n"
+        + "from troposphere import Ref\nfrom troposphere.sns import Topic\n"
+        + "stack.template().add_resource(Topic('Bad', TopicName=Ref('Nope')))\n"
     )
     result = deploy("it-hello")
     assert result.exit_code == 1
