@@ -52,14 +52,22 @@ def create(cfn: Any, io: Io, *, stack: str, name: str, change_set_type: str, **r
         if awserrors.is_no_changes(awserrors.message(exc)):
             return None
         raise OperationFailed(f"{stack}: CloudFormation refused the change set: {awserrors.message(exc)}") from exc
+    try:
+        return _until_ready(cfn, io, stack, name, created["Id"], change_set_type)
+    except KeyboardInterrupt:
+        delete(cfn, created["Id"], stack)
+        raise
+
+
+def _until_ready(cfn: Any, io: Io, stack: str, name: str, change_set_id: str, change_set_type: str) -> ChangeSet | None:
     for delay in delays(io.rng):
-        described = cfn.describe_change_set(ChangeSetName=created["Id"], StackName=stack)
+        described = cfn.describe_change_set(ChangeSetName=change_set_id, StackName=stack)
         status = described["Status"]
         if status == "CREATE_COMPLETE":
-            return ChangeSet(stack, name, created["Id"], change_set_type, tuple(_rows(cfn, described)))
+            return ChangeSet(stack, name, change_set_id, change_set_type, tuple(_rows(cfn, described)))
         if status == "FAILED":
             reason = str(described.get("StatusReason", ""))
-            delete(cfn, created["Id"], stack)
+            delete(cfn, change_set_id, stack)
             if awserrors.is_no_changes(reason):
                 return None
             raise OperationFailed(f"{stack}: change set failed: {reason}")

@@ -91,6 +91,7 @@ def deploy_stack(aws: Any, target: Target, options: Options, io: Io) -> Result:
         parameters, result.notes = _keep_deployed_switches(cfn, current, template, target)
         if _up_to_date(cfn, current, template, parameters, target):
             io.echo(f"{name}: up to date (deployed template and parameters match)")
+            _protect(cfn, name, target, current)
             result.result = "up-to-date"
             result.outputs = outputs(aws, name)
             result.duration_s = io.clock() - started
@@ -98,19 +99,25 @@ def deploy_stack(aws: Any, target: Target, options: Options, io: Io) -> Result:
     change_set_type = "UPDATE" if current is not None else "CREATE"
     token = f"cfngen-{uuid.uuid4()}"
     body = {"TemplateURL": target.template_url} if target.template_url else {"TemplateBody": target.template}
-    created = changeset.create(
-        cfn,
-        io,
-        stack=name,
-        name=token,
-        change_set_type=change_set_type,
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(parameters.items())],
-        Capabilities=capabilities(template),
-        Tags=[{"Key": k, "Value": v} for k, v in sorted(target.tags.items())],
-        **body,
-    )
+    try:
+        created = changeset.create(
+            cfn,
+            io,
+            stack=name,
+            name=token,
+            change_set_type=change_set_type,
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(parameters.items())],
+            Capabilities=capabilities(template),
+            Tags=[{"Key": k, "Value": v} for k, v in sorted(target.tags.items())],
+            **body,
+        )
+    except KeyboardInterrupt:  # changeset.create deleted its change set; a CREATE also left an empty stack
+        if change_set_type == "CREATE":
+            _delete_empty_stack(cfn, name)
+        raise
     if created is None:
         io.echo(f"{name}: no changes")
+        _protect(cfn, name, target, current)
         result.result, result.duration_s = "no-changes", io.clock() - started
         result.outputs = outputs(aws, name)
         return result
@@ -155,7 +162,11 @@ def _settle(cfn: Any, name: str, options: Options, io: Io) -> dict[str, Any] | N
         if action is plan.Action.WAIT:
             io.echo(f"{name}: {status}; waiting for it to finish")
             stream = EventStream(cfn, name, None, dt.datetime.now(dt.UTC))
-            wait(cfn, stream, io, timeout=options.timeout)
+            try:
+                wait(cfn, stream, io, timeout=options.timeout)
+            except Exception as exc:
+                if not awserrors.is_stack_missing(exc):  # a finished delete: the stack is simply gone
+                    raise
             continue
         io.echo(f"{name}: {status} (never created, holds nothing): deleting it before creating it again")
         if options.dry_run:
@@ -184,14 +195,15 @@ def _keep_deployed_switches(
     """A mapping's Enabled parameter keeps its deployed value (set by enable/disable) unless --parameter
     sets it or the spec's default changed; so a deploy never silently flips a mapping back."""
     deployed = {p["ParameterKey"]: p.get("ParameterValue", "") for p in current.get("Parameters", [])}
-    old_defaults = {
-        k: str(v.get("Default")) for k, v in deployed_template(cfn, target.stack).get("Parameters", {}).items()
-    }
+    previous = deployed_template(cfn, target.stack).get("Parameters", {})
+    old_defaults = {k: str(v["Default"]) for k, v in previous.items() if "Default" in v}
     parameters = dict(target.parameters)
     notes = []
     for key, spec in template.get("Parameters", {}).items():
         mapping = names.mapping_from_parameter(key)
-        if mapping is None or key in target.explicit or key not in deployed:
+        if mapping is None or f"{mapping}Mapping" not in template.get("Resources", {}):
+            continue  # a parameter that merely ends in "Enabled"
+        if key in target.explicit or key not in deployed:
             continue
         default = str(spec.get("Default"))
         if old_defaults.get(key) not in (None, default):
@@ -221,10 +233,20 @@ def _up_to_date(
 
 def _discard(cfn: Any, created: changeset.ChangeSet) -> None:
     changeset.delete(cfn, created.id, created.stack)
-    if created.type == "CREATE":  # the CREATE change set left an empty REVIEW_IN_PROGRESS stack
-        current = describe_stack(cfn, created.stack)
-        if current is not None and current["StackStatus"] == "REVIEW_IN_PROGRESS":
-            cfn.delete_stack(StackName=created.stack)
+    if created.type == "CREATE":
+        _delete_empty_stack(cfn, created.stack)
+
+
+def _delete_empty_stack(cfn: Any, stack: str) -> None:
+    """A CREATE change set leaves a REVIEW_IN_PROGRESS stack that holds nothing: remove it with the set."""
+    current = describe_stack(cfn, stack)
+    if current is not None and current["StackStatus"] == "REVIEW_IN_PROGRESS":
+        cfn.delete_stack(StackName=stack)
+
+
+def _protect(cfn: Any, stack: str, target: Target, current: Mapping[str, Any] | None) -> None:
+    if target.termination_protection and not (current or {}).get("EnableTerminationProtection"):
+        cfn.update_termination_protection(StackName=stack, EnableTerminationProtection=True)
 
 
 def _execute(cfn: Any, created: changeset.ChangeSet, token: str, target: Target, io: Io, options: Options) -> None:
@@ -251,8 +273,7 @@ def _execute(cfn: Any, created: changeset.ChangeSet, token: str, target: Target,
             f"{created.stack}: deploy failed ({status}): {detail}",
             hint="fix the cause and deploy again; the stack is left in a state the next deploy handles",
         )
-    if target.termination_protection:
-        cfn.update_termination_protection(StackName=created.stack, EnableTerminationProtection=True)
+    _protect(cfn, created.stack, target, None)
 
 
 def outputs(aws: Any, stack: str) -> dict[str, str]:

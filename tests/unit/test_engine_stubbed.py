@@ -1,0 +1,818 @@
+"""deploy_stack (cfngen/deploy/engine.py) against botocore's Stubber: the behaviours moto does not reproduce.
+
+moto never leaves a stack in ROLLBACK_COMPLETE, *_IN_PROGRESS, UPDATE_ROLLBACK_FAILED or DELETE_FAILED, never
+rolls back a failed create, refuses an empty change set at once ("No updates are to be performed.") where AWS
+returns a FAILED change set ("didn't contain changes"), sets no ClientRequestToken on events and never throttles.
+So each test here scripts AWS's answers on a real boto3 CloudFormation client, and the Stubber checks every
+request (operation, order and parameters): a call the script does not expect fails the test, and every test
+ends with stubber.assert_no_pending_responses(). Each test's docstring names the AWS behaviour moto lacks.
+
+Adaptive retries (session.py) absorb throttling below the Stubber, so they are not exercised here; what is
+tested is what the engine does when a throttling error does surface.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import random
+import types
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+from botocore import xform_name
+from botocore.exceptions import ClientError
+from botocore.stub import ANY, Stubber
+
+from cfngen.deploy import engine, plan
+from cfngen.deploy.engine import Options, Result, Target, deploy_stack
+from cfngen.deploy.events import Io
+from cfngen.errors import OperationFailed, UsageError
+
+STACK = "orders"
+STACK_ID = f"arn:aws:cloudformation:us-east-1:123456789012:stack/{STACK}/11111111-2222-3333-4444-555555555555"
+CS_ID = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/cfngen/66666666-7777-8888-9999-000000000000"
+CREATED = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.UTC)
+MUTATING = {
+    "create_change_set",
+    "execute_change_set",
+    "delete_change_set",
+    "delete_stack",
+    "update_stack",
+    "create_stack",
+    "update_termination_protection",
+}
+
+TEMPLATE: dict[str, Any] = {
+    "AWSTemplateFormatVersion": "2010-09-09",
+    "Parameters": {"FnCodeBucket": {"Type": "String"}, "FnCodeKey": {"Type": "String"}},
+    "Resources": {
+        "FnRole": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}}},
+        "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["FnRole", "Arn"]}}},
+    },
+    "Outputs": {"FnName": {"Value": {"Ref": "Fn"}}},
+}
+OLD_TEMPLATE: dict[str, Any] = {**TEMPLATE, "Resources": {"Fn": TEMPLATE["Resources"]["Fn"]}}
+CODE = {"FnCodeBucket": "artifacts", "FnCodeKey": "cfngen/orders/new.zip"}
+OLD_CODE = {**CODE, "FnCodeKey": "cfngen/orders/old.zip"}
+
+
+def as_parameters(values: dict[str, str]) -> list[dict[str, str]]:
+    return [{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(values.items())]
+
+
+def target(template: dict[str, Any] = TEMPLATE, parameters: dict[str, str] = CODE, **kw: Any) -> Target:
+    return Target(STACK, json.dumps(template, indent=2, sort_keys=True), parameters, **kw)
+
+
+class FakeAws:
+    """deploy_stack only asks for the CloudFormation client."""
+
+    def __init__(self, cfn: Any) -> None:
+        self.cfn = cfn
+
+    def client(self, service: str) -> Any:
+        assert service == "cloudformation"
+        return self.cfn
+
+
+@dataclass
+class Harness:
+    """A real client behind a Stubber, a fake clock, collected output, and a record of every call made."""
+
+    cfn: Any
+    stubber: Stubber
+    calls: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    sleeps: list[float] = field(default_factory=list)
+    now: float = 0.0
+    tokens: int = 0
+    t0: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    history: list[dict[str, Any]] = field(default_factory=list)
+    sleep_hook: Callable[[float], None] | None = None
+
+    # --- collaborators ---
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        if self.sleep_hook is not None:
+            self.sleep_hook(seconds)
+        self.now += seconds
+
+    def io(self) -> Io:
+        return Io(echo=self.lines.append, clock=lambda: self.now, sleep=self.sleep, rng=random.Random(0))
+
+    def deploy(self, tgt: Target | None = None, options: Options | None = None) -> Result:
+        return deploy_stack(FakeAws(self.cfn), tgt or target(), options or Options(), self.io())
+
+    def mutations(self) -> list[str]:
+        return [c for c in self.calls if c in MUTATING]
+
+    def token(self) -> str:
+        """The next ClientRequestToken the engine makes (its uuid4 is replaced by a counter)."""
+        self.tokens += 1
+        return f"cfngen-{uuid.UUID(int=self.tokens)}"
+
+    # --- scripted answers ---
+
+    def stack(self, status: str, *, parameters: dict[str, str] | None = None, outputs: bool = False) -> None:
+        description: dict[str, Any] = {
+            "StackId": STACK_ID,
+            "StackName": STACK,
+            "CreationTime": CREATED,
+            "StackStatus": status,
+            "Parameters": as_parameters(parameters or {}),
+            "Tags": [],
+        }
+        if outputs:
+            description["Outputs"] = [{"OutputKey": "FnName", "OutputValue": "orders-Fn-ABC"}]
+        self.stubber.add_response("describe_stacks", {"Stacks": [description]}, {"StackName": STACK})
+
+    def error(self, method: str, code: str, text: str, params: dict[str, Any]) -> None:
+        self.stubber.add_client_error(method, code, text, 400, expected_params=params)
+
+    def missing(self) -> None:
+        """AWS's answer for a stack that does not exist: a ValidationError, not an empty list."""
+        self.error("describe_stacks", "ValidationError", f"Stack with id {STACK} does not exist", {"StackName": STACK})
+
+    def throttled(self, method: str = "describe_stacks") -> None:
+        self.error(method, "Throttling", "Rate exceeded", {"StackName": STACK})
+
+    def template(self, body: dict[str, Any]) -> None:
+        self.stubber.add_response(
+            "get_template",
+            {"TemplateBody": json.dumps(body), "StagesAvailable": ["Original", "Processed"]},
+            {"StackName": STACK, "TemplateStage": "Original"},
+        )
+
+    def change_set(
+        self,
+        kind: str,
+        parameters: dict[str, str] = CODE,
+        *,
+        status: str = "CREATE_COMPLETE",
+        reason: str | None = None,
+        template: dict[str, Any] = TEMPLATE,
+    ) -> str:
+        token = self.token()
+        self.stubber.add_response(
+            "create_change_set",
+            {"Id": CS_ID, "StackId": STACK_ID},
+            {
+                "StackName": STACK,
+                "ChangeSetName": token,
+                "ChangeSetType": kind,
+                "Parameters": as_parameters(parameters),
+                "Capabilities": ["CAPABILITY_IAM"],
+                "Tags": [],
+                "TemplateBody": json.dumps(template, indent=2, sort_keys=True),
+            },
+        )
+        described: dict[str, Any] = {
+            "ChangeSetName": token,
+            "ChangeSetId": CS_ID,
+            "StackId": STACK_ID,
+            "StackName": STACK,
+            "Status": status,
+            "ExecutionStatus": "AVAILABLE" if status == "CREATE_COMPLETE" else "UNAVAILABLE",
+            "Changes": [
+                {
+                    "Type": "Resource",
+                    "ResourceChange": {
+                        "Action": "Add",
+                        "LogicalResourceId": "FnRole",
+                        "ResourceType": "AWS::IAM::Role",
+                    },
+                }
+            ],
+        }
+        if reason is not None:
+            described["StatusReason"] = reason
+            described["Changes"] = []
+        self.stubber.add_response("describe_change_set", described, {"ChangeSetName": CS_ID, "StackName": STACK})
+        return token
+
+    def delete_change_set(self) -> None:
+        self.stubber.add_response("delete_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK})
+
+    def delete_stack(self, token: str | None = None) -> None:
+        params: dict[str, Any] = {"StackName": STACK}
+        if token is not None:
+            params["ClientRequestToken"] = token
+        self.stubber.add_response("delete_stack", {}, params)
+
+    def execute(self, token: str) -> None:
+        self.stubber.add_response(
+            "execute_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK, "ClientRequestToken": token}
+        )
+
+    def event(
+        self,
+        logical_id: str,
+        status: str,
+        *,
+        token: str | None,
+        resource_type: str = "AWS::Lambda::Function",
+        reason: str | None = None,
+    ) -> dict[str, Any]:
+        n = len(self.history)
+        found: dict[str, Any] = {
+            "StackId": STACK_ID,
+            "EventId": f"event-{n}",
+            "StackName": STACK,
+            "LogicalResourceId": logical_id,
+            "ResourceType": resource_type,
+            "Timestamp": self.t0 + dt.timedelta(seconds=n + 1),
+            "ResourceStatus": status,
+        }
+        if token is not None:
+            found["ClientRequestToken"] = token
+        if reason is not None:
+            found["ResourceStatusReason"] = reason
+        self.history.append(found)
+        return found
+
+    def events(self) -> None:
+        """One DescribeStackEvents page: the whole history, newest first, as AWS returns it."""
+        page = list(reversed(self.history))
+        self.stubber.add_response("describe_stack_events", {"StackEvents": page}, {"StackName": STACK})
+
+    def stack_event(self, status: str, token: str | None) -> None:
+        self.event(STACK, status, token=token, resource_type="AWS::CloudFormation::Stack")
+
+    # --- whole steps ---
+
+    def run_to(self, token: str | None, progress: str, final: str) -> None:
+        """wait(): poll events, DescribeStacks in progress, sleep, poll, DescribeStacks settled, last poll."""
+        self.stack_event(progress, token)
+        self.events()
+        self.stack(progress)
+        self.stack_event(final, token)
+        self.events()
+        self.stack(final)
+        self.events()
+
+    def create_and_execute(self, kind: str, parameters: dict[str, str] = CODE) -> None:
+        token = self.change_set(kind, parameters)
+        self.execute(token)
+        self.run_to(token, f"{kind}_IN_PROGRESS", f"{kind}_COMPLETE")
+        self.stack(f"{kind}_COMPLETE", outputs=True)  # outputs()
+
+    def delete_until_gone(self) -> None:
+        """AWS: once a stack is deleted, DescribeStackEvents and DescribeStacks by name say it does not exist."""
+        token = self.token()
+        self.delete_stack(token)
+        self.stack_event("DELETE_IN_PROGRESS", token)
+        self.events()
+        self.stack("DELETE_IN_PROGRESS")
+        self.error("describe_stack_events", "ValidationError", f"Stack [{STACK}] does not exist", {"StackName": STACK})
+
+
+@pytest.fixture
+def h(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+    cfn = boto3.client("cloudformation", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    counter = itertools.count(1)
+    monkeypatch.setattr(engine, "uuid", types.SimpleNamespace(uuid4=lambda: uuid.UUID(int=next(counter))))
+    with Stubber(cfn) as stubber:
+        harness = Harness(cfn, stubber)
+        cfn.meta.events.register(
+            "provide-client-params.cloudformation.*",
+            lambda model, **_: harness.calls.append(xform_name(model.name)),
+        )
+        yield harness
+        if request.node.get_closest_marker("xfail") is None:
+            stubber.assert_no_pending_responses()
+
+
+def statuses(action: plan.Action) -> list[str | None]:
+    return [s for s, a in plan.STATUS_ACTIONS.items() if a is action]
+
+
+# --- one test per row of the status table -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", statuses(plan.Action.CREATE), ids=str)
+def test_create_rows(h: Harness, status: str | None) -> None:
+    """AWS events carry the ClientRequestToken and a create passes through CREATE_IN_PROGRESS (moto: instant)."""
+    h.missing() if status is None else h.stack(status)
+    h.create_and_execute("CREATE")
+    result = h.deploy()
+    h.stubber.assert_no_pending_responses()
+    assert result.result == "created"
+    assert result.outputs == {"FnName": "orders-Fn-ABC"}
+    assert h.mutations() == ["create_change_set", "execute_change_set"]
+    assert h.calls[:2] == ["describe_stacks", "create_change_set"]
+    assert len(h.sleeps) == 1
+    assert any("CREATE_COMPLETE" in line and STACK in line for line in h.lines)
+
+
+@pytest.mark.parametrize("status", statuses(plan.Action.RECREATE), ids=str)
+def test_recreate_rows(h: Harness, status: str) -> None:
+    """moto never leaves a stack in ROLLBACK_COMPLETE / CREATE_FAILED / an abandoned REVIEW_IN_PROGRESS, and
+    its deleted stacks do not answer "does not exist" mid-wait as AWS's do."""
+    h.stack(status)
+    h.delete_until_gone()
+    h.missing()
+    h.create_and_execute("CREATE")
+    result = h.deploy()
+    h.stubber.assert_no_pending_responses()
+    assert result.result == "created"
+    assert h.mutations() == ["delete_stack", "create_change_set", "execute_change_set"]
+    assert any("never created" in line for line in h.lines)
+
+
+@pytest.mark.parametrize("status", statuses(plan.Action.UPDATE), ids=str)
+def test_update_rows(h: Harness, status: str) -> None:
+    """moto cannot put a stack in UPDATE_ROLLBACK_COMPLETE, UPDATE_FAILED or IMPORT_* states."""
+    h.stack(status, parameters=OLD_CODE)
+    h.template(OLD_TEMPLATE)  # for the Enabled switches; the parameters differ, so no second read
+    h.create_and_execute("UPDATE")
+    result = h.deploy()
+    h.stubber.assert_no_pending_responses()
+    assert result.result == "updated"
+    assert h.mutations() == ["create_change_set", "execute_change_set"]
+    assert h.calls[:3] == ["describe_stacks", "get_template", "create_change_set"]
+
+
+# Where each in-progress status settles, and what the engine must then do.
+SETTLES = {
+    "CREATE_IN_PROGRESS": ("CREATE_COMPLETE", "update"),
+    "ROLLBACK_IN_PROGRESS": ("ROLLBACK_COMPLETE", "recreate"),
+    "DELETE_IN_PROGRESS": ("DELETE_COMPLETE", "create"),  # as DescribeStacks by stack id reports it
+    "UPDATE_IN_PROGRESS": ("UPDATE_COMPLETE", "update"),
+    "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS": ("UPDATE_COMPLETE", "update"),
+    "UPDATE_ROLLBACK_IN_PROGRESS": ("UPDATE_ROLLBACK_COMPLETE", "update"),
+    "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS": ("UPDATE_ROLLBACK_COMPLETE", "update"),
+    "IMPORT_IN_PROGRESS": ("IMPORT_COMPLETE", "update"),
+    "IMPORT_ROLLBACK_IN_PROGRESS": ("IMPORT_ROLLBACK_COMPLETE", "update"),
+}
+
+
+def test_settles_covers_every_wait_row() -> None:
+    assert set(SETTLES) == set(statuses(plan.Action.WAIT))
+
+
+@pytest.mark.parametrize("status", statuses(plan.Action.WAIT), ids=str)
+def test_wait_rows(h: Harness, status: str) -> None:
+    """moto finishes every operation within the request, so it never shows a stack *_IN_PROGRESS: the engine
+    must poll DescribeStacks (with backoff) until the other operation settles, then decide again."""
+    final, then = SETTLES[status]
+    h.stack(status)
+    h.run_to(None, status, final)
+    if then == "update":
+        h.stack(final, parameters=OLD_CODE)
+        h.template(OLD_TEMPLATE)
+        h.create_and_execute("UPDATE")
+        expected = ["create_change_set", "execute_change_set"]
+    elif then == "recreate":
+        h.stack(final)
+        h.delete_until_gone()
+        h.missing()
+        h.create_and_execute("CREATE")
+        expected = ["delete_stack", "create_change_set", "execute_change_set"]
+    else:
+        h.stack(final)
+        h.create_and_execute("CREATE")
+        expected = ["create_change_set", "execute_change_set"]
+    result = h.deploy()
+    h.stubber.assert_no_pending_responses()
+    assert result.result == ("updated" if then == "update" else "created")
+    assert h.mutations() == expected
+    assert h.calls[:6] == [
+        "describe_stacks",
+        "describe_stack_events",
+        "describe_stacks",
+        "describe_stack_events",
+        "describe_stacks",
+        "describe_stack_events",
+    ]
+    assert h.lines[0] == f"{STACK}: {status}; waiting for it to finish"
+    assert h.sleeps[0] == pytest.approx(0.05, rel=0.2)
+
+
+def test_wait_for_a_delete_in_progress_then_create(h: Harness) -> None:
+    """AWS: a stack deleted while we wait vanishes from DescribeStackEvents/DescribeStacks by name ("Stack [x]
+    does not exist"); moto has no DELETE_IN_PROGRESS at all. The engine should then create the stack."""
+    h.stack("DELETE_IN_PROGRESS")
+    h.events()
+    h.stack("DELETE_IN_PROGRESS")
+    h.error("describe_stack_events", "ValidationError", f"Stack [{STACK}] does not exist", {"StackName": STACK})
+    h.missing()
+    h.change_set("CREATE")
+    h.delete_change_set()
+    h.stack("REVIEW_IN_PROGRESS")
+    h.delete_stack()
+    result = h.deploy(options=Options(dry_run=True))
+    assert result.result == "dry-run"
+    assert h.mutations() == ["create_change_set", "delete_change_set", "delete_stack"]
+
+
+@pytest.mark.parametrize("status", [*statuses(plan.Action.REFUSE), "SOME_FUTURE_STATUS"], ids=str)
+def test_refuse_rows_mutate_nothing(h: Harness, status: str) -> None:
+    """moto cannot produce UPDATE_ROLLBACK_FAILED, DELETE_FAILED, ROLLBACK_FAILED or IMPORT_ROLLBACK_FAILED."""
+    h.stack(status)
+    with pytest.raises(OperationFailed) as raised:
+        h.deploy()
+    h.stubber.assert_no_pending_responses()
+    assert h.calls == ["describe_stacks"]
+    assert raised.value.message == f"stack {STACK} is {status}: cfngen will not touch it"
+    assert raised.value.hint == plan.next_step(status, STACK)
+    assert raised.value.exit_code == 1
+
+
+def test_update_rollback_failed_hint_is_the_command(h: Harness) -> None:
+    """moto cannot produce UPDATE_ROLLBACK_FAILED."""
+    h.stack("UPDATE_ROLLBACK_FAILED")
+    with pytest.raises(OperationFailed, match="continue-update-rollback --stack-name orders"):
+        h.deploy()
+    assert h.mutations() == []
+
+
+def test_delete_failed_hint_is_the_command(h: Harness) -> None:
+    """moto cannot produce DELETE_FAILED."""
+    h.stack("DELETE_FAILED")
+    with pytest.raises(OperationFailed, match="`cfngen delete orders`"):
+        h.deploy()
+    assert h.mutations() == []
+
+
+# --- throttling ---------------------------------------------------------------------------------------
+
+
+def test_throttled_first_describe_is_not_a_missing_stack(h: Harness) -> None:
+    """AWS throttles DescribeStacks ("Rate exceeded"); moto never does. If it surfaces past botocore's retries
+    it must not read as "stack does not exist" (which would attempt a CREATE): it propagates, nothing mutated."""
+    h.throttled()
+    with pytest.raises(ClientError) as raised:
+        h.deploy()
+    assert raised.value.response["Error"]["Code"] == "Throttling"
+    assert h.calls == ["describe_stacks"]
+
+
+def test_throttled_poll_during_execution_propagates_without_cleanup(h: Harness) -> None:
+    """moto never throttles. A throttled DescribeStacks while the stack is updating is not a status: the error
+    surfaces and nothing is deleted (the operation goes on in CloudFormation)."""
+    h.stack("UPDATE_COMPLETE", parameters=OLD_CODE)
+    h.template(OLD_TEMPLATE)
+    token = h.change_set("UPDATE")
+    h.execute(token)
+    h.events()
+    h.throttled()
+    with pytest.raises(ClientError, match="Rate exceeded"):
+        h.deploy()
+    assert h.mutations() == ["create_change_set", "execute_change_set"]
+
+
+def test_throttled_poll_while_deleting_a_failed_create_does_not_create(h: Harness) -> None:
+    """moto never throttles. Waiting for a ROLLBACK_COMPLETE stack's delete, a throttled DescribeStacks must not
+    be taken for "deleted": no change set is created on top of a stack that may still exist."""
+    h.stack("ROLLBACK_COMPLETE")
+    token = h.token()
+    h.delete_stack(token)
+    h.events()
+    h.throttled()
+    with pytest.raises(ClientError, match="Rate exceeded"):
+        h.deploy()
+    assert h.mutations() == ["delete_stack"]
+
+
+def test_throttled_poll_while_waiting_for_another_operation(h: Harness) -> None:
+    """moto never throttles nor shows *_IN_PROGRESS: the throttle surfaces and nothing is mutated."""
+    h.stack("UPDATE_IN_PROGRESS")
+    h.events()
+    h.throttled()
+    with pytest.raises(ClientError):
+        h.deploy()
+    assert h.mutations() == []
+
+
+# --- empty change sets --------------------------------------------------------------------------------
+
+
+def test_empty_change_set_aws_style(h: Harness) -> None:
+    """AWS creates the change set, then marks it FAILED with "didn't contain changes" (moto refuses it at once):
+    that is success, "no-changes", and the failed change set is deleted."""
+    h.stack("UPDATE_COMPLETE", parameters=OLD_CODE)
+    h.template(OLD_TEMPLATE)
+    h.change_set(
+        "UPDATE",
+        status="FAILED",
+        reason="The submitted information didn't contain changes. Submit different information to create a change set.",
+    )
+    h.delete_change_set()
+    h.stack("UPDATE_COMPLETE", outputs=True)
+    result = h.deploy()
+    h.stubber.assert_no_pending_responses()
+    assert result.result == "no-changes"
+    assert result.outputs == {"FnName": "orders-Fn-ABC"}
+    assert h.mutations() == ["create_change_set", "delete_change_set"]
+    assert f"{STACK}: no changes" in h.lines
+
+
+def test_empty_change_set_moto_style(h: Harness) -> None:
+    """moto (unlike AWS) refuses CreateChangeSet with "No updates are to be performed.": also "no-changes"."""
+    h.stack("UPDATE_COMPLETE", parameters=OLD_CODE)
+    h.template(OLD_TEMPLATE)
+    h.error(
+        "create_change_set",
+        "ValidationError",
+        "No updates are to be performed.",
+        {
+            "StackName": STACK,
+            "ChangeSetName": ANY,
+            "ChangeSetType": "UPDATE",
+            "Parameters": ANY,
+            "Capabilities": ANY,
+            "Tags": [],
+            "TemplateBody": ANY,
+        },
+    )
+    h.stack("UPDATE_COMPLETE", outputs=True)
+    result = h.deploy()
+    h.stubber.assert_no_pending_responses()
+    assert result.result == "no-changes"
+    assert h.mutations() == ["create_change_set"]
+
+
+def test_change_set_failed_for_another_reason_is_an_error(h: Harness) -> None:
+    """AWS reports template problems in the change set's StatusReason; it is deleted and the reason shown."""
+    h.stack("UPDATE_COMPLETE", parameters=OLD_CODE)
+    h.template(OLD_TEMPLATE)
+    h.change_set("UPDATE", status="FAILED", reason="Template error: instance of Fn::GetAtt references undefined X")
+    h.delete_change_set()
+    with pytest.raises(OperationFailed, match="change set failed: Template error"):
+        h.deploy()
+    assert h.mutations() == ["create_change_set", "delete_change_set"]
+
+
+# --- a failed create: the first failed resource -------------------------------------------------------
+
+
+def test_failed_create_names_the_first_failed_resource(h: Harness) -> None:
+    """AWS rolls back a failed create (moto does not): the resource that failed first is the cause, the ones
+    "cancelled" after it are consequences, and another operation's events (other token) are not ours."""
+    h.missing()
+    token = h.change_set("CREATE")
+    h.execute(token)
+    h.stack_event("CREATE_IN_PROGRESS", token)
+    h.event("FnRole", "CREATE_IN_PROGRESS", token=token, resource_type="AWS::IAM::Role")
+    h.event("Fn", "CREATE_IN_PROGRESS", token=token)
+    h.events()
+    h.stack("CREATE_IN_PROGRESS")
+    h.event("Intruder", "CREATE_FAILED", token="someone-else", reason="not ours")
+    h.event(
+        "FnRole",
+        "CREATE_FAILED",
+        token=token,
+        resource_type="AWS::IAM::Role",
+        reason="User is not authorized to perform: iam:CreateRole",
+    )
+    h.event("Fn", "CREATE_FAILED", token=token, reason="Resource creation cancelled")
+    h.stack_event("ROLLBACK_IN_PROGRESS", token)
+    h.events()
+    h.stack("ROLLBACK_IN_PROGRESS")
+    h.event("FnRole", "DELETE_COMPLETE", token=token, resource_type="AWS::IAM::Role")
+    h.stack_event("ROLLBACK_COMPLETE", token)
+    h.events()
+    h.stack("ROLLBACK_COMPLETE")
+    h.events()
+    with pytest.raises(OperationFailed) as raised:
+        h.deploy()
+    h.stubber.assert_no_pending_responses()
+    message = raised.value.message
+    assert message == (
+        f"{STACK}: deploy failed (ROLLBACK_COMPLETE): FnRole (AWS::IAM::Role) CREATE_FAILED: "
+        "User is not authorized to perform: iam:CreateRole"
+    )
+    assert "cancelled" not in message and "Intruder" not in message
+    assert h.mutations() == ["create_change_set", "execute_change_set"]
+    assert not any("Intruder" in line for line in h.lines)
+    assert sum("CREATE_FAILED" in line for line in h.lines) == 2  # each event printed once
+
+
+# --- Ctrl-C -------------------------------------------------------------------------------------------
+
+
+def interrupt(_change_set: object) -> bool:
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_at_confirm_of_a_create_deletes_change_set_and_empty_stack(h: Harness) -> None:
+    """AWS leaves an empty REVIEW_IN_PROGRESS stack behind a CREATE change set (moto's is not observable the
+    same way): Ctrl-C at the prompt deletes both, and the interrupt propagates."""
+    h.missing()
+    h.change_set("CREATE")
+    h.delete_change_set()
+    h.stack("REVIEW_IN_PROGRESS")
+    h.delete_stack()
+    with pytest.raises(KeyboardInterrupt):
+        h.deploy(options=Options(confirm=interrupt))
+    h.stubber.assert_no_pending_responses()
+    assert h.mutations() == ["create_change_set", "delete_change_set", "delete_stack"]
+
+
+def test_ctrl_c_at_confirm_of_an_update_deletes_only_the_change_set(h: Harness) -> None:
+    """Stubbed so the exact cleanup calls are checked: the deployed stack itself is never touched."""
+    h.stack("UPDATE_COMPLETE", parameters=OLD_CODE)
+    h.template(OLD_TEMPLATE)
+    h.change_set("UPDATE")
+    h.delete_change_set()
+    with pytest.raises(KeyboardInterrupt):
+        h.deploy(options=Options(confirm=interrupt))
+    h.stubber.assert_no_pending_responses()
+    assert h.mutations() == ["create_change_set", "delete_change_set"]
+
+
+def test_no_at_confirm_cancels_and_deletes_the_change_set(h: Harness) -> None:
+    h.stack("UPDATE_COMPLETE", parameters=OLD_CODE)
+    h.template(OLD_TEMPLATE)
+    h.change_set("UPDATE")
+    h.delete_change_set()
+    result = h.deploy(options=Options(confirm=lambda _cs: False))
+    assert result.result == "cancelled"
+    assert [str(r) for r in result.rows] == ["  + FnRole (AWS::IAM::Role)"]
+    assert h.mutations() == ["create_change_set", "delete_change_set"]
+
+
+def test_ctrl_c_during_execution_leaves_the_stack_alone(h: Harness) -> None:
+    """AWS keeps executing after the client goes away (moto has finished before the first poll): the message
+    says how to follow it, nothing is deleted, and the interrupt propagates."""
+    h.missing()
+    token = h.change_set("CREATE")
+    h.execute(token)
+    h.stack_event("CREATE_IN_PROGRESS", token)
+    h.events()
+    h.stack("CREATE_IN_PROGRESS")
+
+    def ctrl_c(_seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    h.sleep_hook = ctrl_c
+    with pytest.raises(KeyboardInterrupt):
+        h.deploy()
+    h.stubber.assert_no_pending_responses()
+    assert h.mutations() == ["create_change_set", "execute_change_set"]
+    assert any(f"`cfngen status {STACK}`" in line and "interrupted" in line for line in h.lines)
+
+
+def test_ctrl_c_while_the_change_set_is_being_created_cleans_up(h: Harness) -> None:
+    """AWS takes seconds to compute a change set (moto answers CREATE_COMPLETE at once), so Ctrl-C lands here."""
+    h.missing()
+    h.change_set("CREATE", status="CREATE_PENDING")
+    h.delete_change_set()
+    h.stack("REVIEW_IN_PROGRESS")
+    h.delete_stack()
+
+    def ctrl_c(_seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    h.sleep_hook = ctrl_c
+    with pytest.raises(KeyboardInterrupt):
+        h.deploy()
+    assert h.mutations() == ["create_change_set", "delete_change_set", "delete_stack"]
+
+
+# --- options ------------------------------------------------------------------------------------------
+
+
+def test_no_update_if_exists_on_an_existing_stack(h: Harness) -> None:
+    """Stubbed so "nothing mutated" is checked call by call."""
+    h.stack("UPDATE_COMPLETE")
+    with pytest.raises(UsageError) as raised:
+        h.deploy(options=Options(update_if_exists=False))
+    assert raised.value.exit_code == 2
+    assert "already exists" in raised.value.message
+    assert h.calls == ["describe_stacks"]
+
+
+def test_no_update_if_exists_on_a_new_stack_creates(h: Harness) -> None:
+    h.missing()
+    h.create_and_execute("CREATE")
+    assert h.deploy(options=Options(update_if_exists=False)).result == "created"
+
+
+def test_dry_run_on_a_new_stack_deletes_change_set_and_review_stack(h: Harness) -> None:
+    """AWS leaves a REVIEW_IN_PROGRESS stack after a CREATE change set: a dry run must not leave it behind."""
+    h.missing()
+    h.change_set("CREATE")
+    h.delete_change_set()
+    h.stack("REVIEW_IN_PROGRESS")
+    h.delete_stack()
+    result = h.deploy(options=Options(dry_run=True))
+    h.stubber.assert_no_pending_responses()
+    assert result.result == "dry-run"
+    assert [str(r) for r in result.rows] == ["  + FnRole (AWS::IAM::Role)"]
+    assert h.mutations() == ["create_change_set", "delete_change_set", "delete_stack"]
+    assert "execute_change_set" not in h.calls
+
+
+def test_dry_run_on_a_rollback_complete_stack_refuses_to_delete(h: Harness) -> None:
+    """moto cannot produce ROLLBACK_COMPLETE; a dry run must not delete it to show a plan."""
+    h.stack("ROLLBACK_COMPLETE")
+    with pytest.raises(UsageError):
+        h.deploy(options=Options(dry_run=True))
+    assert h.mutations() == []
+
+
+# --- fast no-op and the Enabled switches --------------------------------------------------------------
+
+
+def test_same_template_and_parameters_is_up_to_date_without_a_change_set(h: Harness) -> None:
+    """Stubbed to prove no CreateChangeSet is sent at all (AWS would answer "didn't contain changes" slowly)."""
+    h.stack("UPDATE_COMPLETE", parameters=CODE)
+    h.template(TEMPLATE)
+    h.template(TEMPLATE)
+    h.stack("UPDATE_COMPLETE", outputs=True)
+    result = h.deploy()
+    h.stubber.assert_no_pending_responses()
+    assert result.result == "up-to-date"
+    assert result.outputs == {"FnName": "orders-Fn-ABC"}
+    assert "create_change_set" not in h.calls
+    assert h.mutations() == []
+
+
+def test_same_parameters_other_template_is_not_up_to_date(h: Harness) -> None:
+    h.stack("UPDATE_COMPLETE", parameters=CODE)
+    h.template(OLD_TEMPLATE)
+    h.template(OLD_TEMPLATE)
+    h.change_set("UPDATE")
+    h.delete_change_set()
+    assert h.deploy(options=Options(dry_run=True)).result == "dry-run"
+
+
+SWITCHED: dict[str, Any] = {
+    **TEMPLATE,
+    "Parameters": {
+        **TEMPLATE["Parameters"],
+        "OrdersEnabled": {"Type": "String", "Default": "true", "AllowedValues": ["true", "false"]},
+    },
+    # A parameter is a mapping's switch only when the mapping it names exists ("<Name>Mapping").
+    "Resources": {**TEMPLATE["Resources"], "OrdersMapping": {"Type": "AWS::Lambda::EventSourceMapping"}},
+}
+
+
+def with_default(template: dict[str, Any], default: str, resources: dict[str, Any] | None = None) -> dict[str, Any]:
+    parameters = {**template["Parameters"], "OrdersEnabled": {**template["Parameters"]["OrdersEnabled"]}}
+    parameters["OrdersEnabled"]["Default"] = default
+    return {**template, "Parameters": parameters, "Resources": resources or template["Resources"]}
+
+
+def test_deployed_enabled_value_is_kept(h: Harness) -> None:
+    """`cfngen disable` set OrdersEnabled=false on the deployed stack; a later deploy (spec default "true",
+    unchanged) must pass "false" on, not flip the mapping back on. Stubbed to read the exact request."""
+    old = with_default(SWITCHED, "true", OLD_TEMPLATE["Resources"])
+    h.stack("UPDATE_COMPLETE", parameters={**CODE, "OrdersEnabled": "false"})
+    h.template(old)
+    h.template(old)
+    h.change_set("UPDATE", {**CODE, "OrdersEnabled": "false"}, template=SWITCHED)
+    h.delete_change_set()
+    result = h.deploy(target(SWITCHED), Options(dry_run=True))
+    h.stubber.assert_no_pending_responses()
+    assert result.notes == ["Orders: keeping deployed Enabled=false (spec default true)"]
+
+
+def test_changed_spec_default_wins_over_deployed_value(h: Harness) -> None:
+    """The spec's default moved from "false" to "true": that is a deliberate change, so "true" is passed."""
+    old = with_default(SWITCHED, "false", OLD_TEMPLATE["Resources"])
+    h.stack("UPDATE_COMPLETE", parameters={**CODE, "OrdersEnabled": "false"})
+    h.template(old)
+    h.change_set("UPDATE", {**CODE, "OrdersEnabled": "true"}, template=SWITCHED)
+    h.delete_change_set()
+    result = h.deploy(target(SWITCHED), Options(dry_run=True))
+    h.stubber.assert_no_pending_responses()
+    assert result.notes == ["Orders: Enabled=true (the spec's default changed)"]
+
+
+def test_explicit_parameter_beats_deployed_value(h: Harness) -> None:
+    """--parameter OrdersEnabled=true is the user's word: no note, the value is passed as given."""
+    old = with_default(SWITCHED, "true", OLD_TEMPLATE["Resources"])
+    h.stack("UPDATE_COMPLETE", parameters={**CODE, "OrdersEnabled": "false"})
+    h.template(old)
+    h.change_set("UPDATE", {**CODE, "OrdersEnabled": "true"}, template=SWITCHED)
+    h.delete_change_set()
+    tgt = target(SWITCHED, {**CODE, "OrdersEnabled": "true"}, explicit=frozenset({"OrdersEnabled"}))
+    result = h.deploy(tgt, Options(dry_run=True))
+    h.stubber.assert_no_pending_responses()
+    assert result.notes == []
+
+
+def test_termination_protection_is_turned_on_after_a_create(h: Harness) -> None:
+    """Stubbed to check the request; moto accepts it but the order of calls is what matters here."""
+    h.missing()
+    token = h.change_set("CREATE")
+    h.execute(token)
+    h.run_to(token, "CREATE_IN_PROGRESS", "CREATE_COMPLETE")
+    h.stubber.add_response(
+        "update_termination_protection",
+        {"StackId": STACK_ID},
+        {"StackName": STACK, "EnableTerminationProtection": True},
+    )
+    h.stack("CREATE_COMPLETE", outputs=True)
+    result = h.deploy(target(termination_protection=True))
+    assert result.result == "created"
+    assert h.mutations() == ["create_change_set", "execute_change_set", "update_termination_protection"]
