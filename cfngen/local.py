@@ -10,8 +10,8 @@ It owns three things:
   needs to talk to the same server (`Emulator.env()`).
 
 The endpoint is advertised as ``http://localhost:<port>`` although the socket is bound to 127.0.0.1:
-moto reads a CloudFormation TemplateURL path-style (``/<bucket>/<key>``) only when its host contains
-"localhost", and S3 is path-style for that host too.
+moto reads a CloudFormation TemplateURL on a non-AWS host path-style (``/<bucket>/<key>``) only when the
+host contains "localhost" (on ``127.0.0.1`` it takes "127" for the bucket), and S3 is path-style there.
 
 moto and boto3 are imported inside the functions: importing this module must stay cheap, because the
 CLI imports it on every run, `--help` included.

@@ -290,11 +290,11 @@ def outputs(aws: Any, stack: str) -> dict[str, str]:
     if not expected:
         return {}
     resources = cfn.describe_stack_resources(StackName=stack)["StackResources"]
-    # moto lists resources it skipped (unsupported types) without ids: leave those out.
+    # moto lists resources it skipped (unsupported types) or cannot name (permissions) without ids: leave out.
     ids = {
-        str(r["LogicalResourceId"]): str(r.get("PhysicalResourceId", ""))
+        str(r["LogicalResourceId"]): str(r["PhysicalResourceId"])
         for r in resources
-        if r.get("LogicalResourceId")
+        if r.get("LogicalResourceId") and r.get("PhysicalResourceId")
     }
     return {f"resource:{k}": ids[k] for k in sorted(ids)}
 

@@ -59,10 +59,14 @@ class MotoServer:
         kwargs.setdefault("config", Config(retries={"total_max_attempts": 1}))
         return self.session().client(service_name, endpoint_url=self.endpoint_url, **kwargs)  # type: ignore[call-overload]
 
+    def moto_api(self, path: str, body: dict[str, Any] | None = None) -> bytes:
+        """POST to moto's control API, e.g. moto_api("static/lambda-simple/response", {"results": [...]})."""
+        return _http("POST", f"{self.endpoint_url}/moto-api/{path}", {} if body is None else body)
+
     def reset(self) -> None:
         """Drop every resource in every backend. The docker switch survives a reset; set it again anyway."""
-        _http("POST", f"{self.endpoint_url}/moto-api/reset")
-        _http("POST", f"{self.endpoint_url}/moto-api/config", _MOTO_CONFIG)
+        self.moto_api("reset")
+        self.moto_api("config", _MOTO_CONFIG)
 
     def stderr_tail(self, chars: int = 4000) -> str:
         return self.stderr_path.read_text(errors="replace")[-chars:]
@@ -107,7 +111,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer
         pytest.fail(f"moto server found no free port in 3 attempts:\n{server.stderr_tail()}")
 
     try:
-        _http("POST", f"{server.endpoint_url}/moto-api/config", _MOTO_CONFIG)
+        server.moto_api("config", _MOTO_CONFIG)
         yield server
     finally:
         _stop(process)

@@ -251,3 +251,12 @@ def test_delete(project: Path, moto_reset: Any) -> None:
     assert result.exit_code == 0, result.output
     assert stack_status(moto_reset, "it-hello") in (None, "DELETE_COMPLETE")
     assert run("delete", "it-hello", "--yes").exit_code == 1
+
+
+def test_deploy_local_needs_no_server_or_account(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--local` starts moto in-process: no endpoint, no credentials, no account."""
+    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(key, raising=False)
+    result = run("deploy", "--local", "--json", "it-hello", "it-orders")
+    assert result.exit_code == 0, result.output
+    assert [r["result"] for r in json.loads(result.stdout)] == ["created", "created"]
