@@ -85,17 +85,39 @@ def stack_options(f: F) -> F:
 
 
 def _load_config(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    """[tool.cfngen] -> click's default_map, keyed by each option's long name (`stacks-dir`)."""
     from cfngen import config
 
-    settings, path = config.load(Path.cwd())
+    if value:
+        return value
     assert isinstance(ctx.command, click.Group)
-    commands = {name: [p.name for p in cmd.params if p.name] for name, cmd in ctx.command.commands.items()}
-    ctx.default_map = config.default_map(settings, path, commands)
+    commands = {
+        name: {_long_name(p): str(p.name) for p in cmd.params if isinstance(p, click.Option) and not p.hidden}
+        for name, cmd in ctx.command.commands.items()
+    }
+    try:
+        settings, path = config.load(Path.cwd())
+        ctx.default_map = config.default_map(settings, path, commands)
+    except CfngenError as exc:  # raised while click parses, before CfngenGroup.invoke can catch it
+        click.echo(click.style("error: ", fg="red", bold=True) + str(exc), err=True)
+        ctx.exit(exc.exit_code)
     return value
 
 
+def _long_name(param: click.Option) -> str:
+    longest = max(param.opts, key=len)
+    return longest.lstrip("-")
+
+
 @click.group(cls=CfngenGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--no-config", is_flag=True, is_eager=True, expose_value=False, hidden=True, callback=_load_config)
+@click.option(
+    "--no-config",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_load_config,
+    help="Ignore [tool.cfngen] in pyproject.toml.",
+)
 @debug_option
 @click.version_option(package_name="cfngen")
 def cli() -> None:
@@ -195,7 +217,7 @@ def lint(
     for stack, findings in zip(selected, linter.lint_many(texts), strict=True):
         total += findings
         mark = click.style("ok", fg="green") if not failed(findings, strict=strict) else click.style("FAIL", fg="red")
-        click.echo(f"{mark:4} {stack.name} ({len(findings)} finding(s))")
+        click.echo(f"{mark} {stack.name} ({len(findings)} finding(s))")
         for f in findings:
             colour = {"error": "red", "warning": "yellow"}.get(f.severity)
             click.echo(f"  {click.style(f.rule, fg=colour)} {f.severity} {f.path} (line {f.line}): {f.message}")

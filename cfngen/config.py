@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from cfngen.errors import UsageError
 
-PATH_KEYS = {"stacks_dir", "templates_dir", "cache_dir"}
+PATH_KEYS = {"stacks-dir", "templates-dir", "out-dir", "outputs-file"}
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -27,7 +27,7 @@ def find_pyproject(start: Path) -> Path | None:
 
 
 def load(start: Path) -> tuple[dict[str, Any], Path | None]:
-    """The [tool.cfngen] table (keys as python names) of the nearest pyproject.toml, and its path."""
+    """The [tool.cfngen] table (keys as written: long option names) of the nearest pyproject.toml, and its path."""
     path = find_pyproject(start)
     if path is None:
         return {}, None
@@ -40,23 +40,29 @@ def load(start: Path) -> tuple[dict[str, Any], Path | None]:
         raise UsageError(f"{path}: [tool.cfngen] must be a table")
     out: dict[str, Any] = {}
     for key, value in table.items():
-        name = key.replace("-", "_")
-        out[name] = _relative(path.parent / value) if name in PATH_KEYS and isinstance(value, str) else value
+        out[key] = _relative(path.parent / value) if key in PATH_KEYS and isinstance(value, str) else value
     return out, path
 
 
-def default_map(settings: dict[str, Any], path: Path | None, commands: Mapping[str, Iterable[str]]) -> dict[str, Any]:
-    """click default_map: each command gets the settings it has an option for."""
-    known = sorted({p for params in commands.values() for p in params})
+def default_map(
+    settings: dict[str, Any], path: Path | None, commands: Mapping[str, Mapping[str, str]]
+) -> dict[str, Any]:
+    """click default_map: each command gets the settings it has an option for.
+
+    `commands` maps each command to {long option name: parameter name}.
+    """
+    known = sorted({flag for flags in commands.values() for flag in flags})
     for key in settings:
         if key not in known:
             near = difflib.get_close_matches(key, known, n=1)
             raise UsageError(
-                f"{path}: [tool.cfngen] has an unknown key {key.replace('_', '-')!r}; "
-                f"allowed: {', '.join(k.replace('_', '-') for k in known)}",
-                hint=f"did you mean {near[0].replace('_', '-')!r}?" if near else None,
+                f"{path}: [tool.cfngen] has an unknown key {key!r}; allowed: {', '.join(known)}",
+                hint=f"did you mean {near[0]!r}?" if near else None,
             )
-    return {cmd: {k: v for k, v in settings.items() if k in params} for cmd, params in commands.items()}
+    return {
+        cmd: {param: settings[flag] for flag, param in flags.items() if flag in settings}
+        for cmd, flags in commands.items()
+    }
 
 
 def _relative(path: Path) -> str:

@@ -25,7 +25,9 @@ def load_file(path: Path) -> list[Stack]:
     sys.path.insert(0, str(path.parent))  # lets stack files share helpers from the same folder
     try:
         spec.loader.exec_module(module)
-    except SpecError:
+    except SpecError as exc:
+        if exc.file is None:  # raised outside a Stack (e.g. KinesisStream.from_arn): name the file here
+            raise SpecError(exc.message, file=str(path), hint=exc.hint) from exc
         raise
     except Exception as exc:
         raise UsageError(

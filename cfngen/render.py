@@ -50,13 +50,13 @@ def canonical(template: Template | dict[str, Any]) -> dict[str, Any]:
 
 
 def canonical_json(template: Template | dict[str, Any]) -> str:
-    return json.dumps(canonical(template), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(canonical(template), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def canonical_yaml(template: Template | dict[str, Any]) -> str:
-    from cfn_flip import dump_yaml  # troposphere's own dependency; keeps !Ref-style short forms
+    from cfn_flip import to_yaml  # troposphere's own dependency; converts to !Ref-style short forms
 
-    text: str = dump_yaml(canonical(template), clean_up=False, long_form=False)
+    text: str = to_yaml(canonical_json(template), clean_up=False, long_form=False)
     return text if text.endswith("\n") else text + "\n"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from cfngen import names, runtimes
+from cfngen import awsdata, names
 from cfngen.errors import SpecError
 
 if TYPE_CHECKING:
@@ -183,9 +184,7 @@ def _check_placeholders(where: _Where, fld: str, value: str) -> None:
 def _reject_unknown(where: _Where, given: Mapping[str, object], allowed: Iterable[str], what: str) -> None:
     names = sorted(allowed)
     for key, value in given.items():
-        if value is None:
-            continue
-        if key not in names:
+        if key not in names and (value is not None or key not in OPTION_NAMES):
             near = difflib.get_close_matches(key, names, n=1)
             raise where.fail(
                 key,
@@ -242,6 +241,7 @@ class DynamoDBTable(Source):
     sort_key_type: str = "S"
     stream_view: str | None = None
     table_name: str | None = None
+    retain: bool = True  # DeletionPolicy/UpdateReplacePolicy Retain: a stack delete never drops the data
     kind: str = field(init=False, default="DynamoDB table")
 
     @classmethod
@@ -269,12 +269,17 @@ class SnsTopic(Source):
 class S3Bucket(Source):
     versioning: bool = False
     bucket_name: str | None = None
+    account: str | None = None  # the owner of an existing bucket, when not the stack's account
     kind: str = field(init=False, default="S3 bucket")
 
     @classmethod
-    def from_name(cls, bucket_name: str, name: str | None = None) -> S3Bucket:
+    def from_name(cls, bucket_name: str, name: str | None = None, *, account: str | None = None) -> S3Bucket:
+        """An existing bucket: the permission is emitted; its notification must be set where it is defined."""
         _check_bucket_name(bucket_name, lambda msg: SpecError(msg, resource="S3Bucket.from_name"))
-        return cls(name=_existing_name(name, bucket_name), stack=None, bucket_name=bucket_name)
+        if account is not None and not (isinstance(account, str) and re.fullmatch(_ACCOUNT, account)):
+            raise SpecError(f"account {account!r} is not allowed; allowed: 12 digits or ${{AWS::AccountId}}",
+                            resource="S3Bucket.from_name", field="account")  # fmt: skip
+        return cls(name=_existing_name(name, bucket_name), stack=None, bucket_name=bucket_name, account=account)
 
 
 def _check_existing_arn(arn: object, kind: str, where: str) -> None:
@@ -300,8 +305,9 @@ def _existing_name(name: str | None, physical: str) -> str:
 
 
 def _check_bucket_name(name: object, fail: Any) -> str:
+    # The longest name any region gives: the account is 12 digits, region names stay within 16 characters.
     sample = (
-        name.replace("${AWS::AccountId}", "123456789012").replace("${AWS::Region}", "us-east-1")
+        name.replace("${AWS::AccountId}", "123456789012").replace("${AWS::Region}", "ap-southeast-777")
         if isinstance(name, str)
         else name
     )
@@ -384,6 +390,23 @@ PULL_OPTIONS = (
 )
 SNS_OPTIONS = ("filter_policy", "filter_policy_scope")
 S3_OPTIONS = ("events", "prefix", "suffix")
+OPTION_NAMES = frozenset((*PULL_OPTIONS, *SNS_OPTIONS, *S3_OPTIONS))
+FUNCTION_OPTIONS = (
+    "code",
+    "handler",
+    "runtime",
+    "memory",
+    "timeout",
+    "architecture",
+    "environment",
+    "description",
+    "reserved_concurrency",
+    "log_retention_days",
+    "policies",
+    "tracing",
+    "dead_letter_arn",
+    "layers",
+)
 
 
 # ------------------------------------------------------------------------------------------- function
@@ -429,11 +452,15 @@ class Function:
         events: Sequence[str] | None = None,
         prefix: str | None = None,
         suffix: str | None = None,
+        **unknown: Any,
     ) -> Trigger:
         """Wire `source` to this function: a mapping for streams, permission + subscription for push."""
-        options = {k: v for k, v in locals().items() if k not in ("self", "source")}
+        options = {k: v for k, v in locals().items() if k not in ("self", "source", "unknown")}
         stack = self.stack
         stack._check_open()
+        _reject_unknown(
+            _Where(stack, self.name), unknown, [*PULL_OPTIONS, *SNS_OPTIONS, *S3_OPTIONS], "add_event_source"
+        )
         if not isinstance(source, (KinesisStream, DynamoDBTable, SnsTopic, S3Bucket)):
             raise _Where(stack, self.name).fail(
                 "source",
@@ -449,7 +476,6 @@ class Function:
             )
         if any(t.source is source for t in self.triggers):
             raise where.fail("source", f"{source.kind} {source.name} is already a source of {self.name}")
-        stack._adopt(source)
         trigger: Trigger
         if isinstance(source, (KinesisStream, DynamoDBTable)):
             _reject_unknown(where, options, PULL_OPTIONS, f"a {source.kind} source")
@@ -460,6 +486,7 @@ class Function:
         else:
             _reject_unknown(where, options, S3_OPTIONS, "an S3 bucket source")
             trigger = _s3_trigger(where, self, source, events, prefix, suffix)
+        stack._adopt(source)
         kind = {PullTrigger: "pull", SnsTrigger: "sns-push", S3Trigger: "s3-push"}[type(trigger)]
         stack._claim(kind, trigger.name, f"the trigger {source.name} -> {self.name}", where, bare=False)
         self.triggers.append(trigger)
@@ -492,7 +519,10 @@ def _pull_trigger(where: _Where, fn: Function, source: KinesisStream | DynamoDBT
             "is required with starting_position='AT_TIMESTAMP' and allowed only with it; allowed: Unix time in seconds",
         )
     if timestamp is not None and (
-        isinstance(timestamp, bool) or not isinstance(timestamp, (int, float)) or timestamp < 0
+        isinstance(timestamp, bool)
+        or not isinstance(timestamp, (int, float))
+        or not math.isfinite(timestamp)
+        or timestamp < 0
     ):
         raise where.fail("starting_timestamp", f"{timestamp!r} is not allowed; allowed: Unix time in seconds")
     t = PullTrigger(fn, source, position, starting_timestamp=timestamp)
@@ -573,7 +603,30 @@ def _s3_trigger(
     for fld, value in (("prefix", prefix), ("suffix", suffix)):
         if value is not None:
             where.text(fld, value, max_len=1024)
-    return S3Trigger(fn, source, chosen, prefix, suffix)  # type: ignore[arg-type]
+    for i, event in enumerate(chosen):
+        if any(_events_overlap(event, other) for other in chosen[i + 1 :]):
+            raise where.fail("events", f"{list(chosen)} overlap ({event}); allowed: events that do not include "
+                             "each other, e.g. s3:ObjectCreated:* alone")  # fmt: skip
+    trigger = S3Trigger(fn, source, chosen, prefix, suffix)  # type: ignore[arg-type]
+    for other in fn.stack.triggers:
+        if isinstance(other, S3Trigger) and other.source is source and _notifications_overlap(trigger, other):
+            raise where.fail(
+                "prefix",
+                f"the notification overlaps {other.function.name}'s on {source.name} (same events, prefix/suffix "
+                "that can match the same key); S3 refuses overlapping configurations",
+                hint="give each function a distinct prefix or suffix, or distinct events",
+            )
+    return trigger
+
+
+def _events_overlap(a: str, b: str) -> bool:
+    return a == b or (a.endswith(":*") and b.startswith(a[:-1])) or (b.endswith(":*") and a.startswith(b[:-1]))
+
+
+def _notifications_overlap(a: S3Trigger, b: S3Trigger) -> bool:
+    pa, pb, sa, sb = a.prefix or "", b.prefix or "", a.suffix or "", b.suffix or ""
+    keys = (pa.startswith(pb) or pb.startswith(pa)) and (sa.endswith(sb) or sb.endswith(sa))
+    return keys and any(_events_overlap(x, y) for x in a.events for y in b.events)
 
 
 # ---------------------------------------------------------------------------------------------- stack
@@ -585,6 +638,8 @@ class Stack:
     def __init__(self, name: str, description: str | None = None, *, base_dir: str | Path | None = None) -> None:
         caller = sys._getframe(1).f_globals.get("__file__")
         self.file: Path | None = Path(caller).resolve() if caller else None
+        if base_dir is not None and not isinstance(base_dir, (str, Path)):
+            raise SpecError(f"base_dir {base_dir!r} is not allowed; allowed: a path", file=self.file_label)
         self.base_dir = Path(base_dir) if base_dir is not None else (self.file.parent if self.file else Path.cwd())
         self.name = name
         if not isinstance(name, str) or not STACK_NAME.fullmatch(name):
@@ -683,12 +738,14 @@ class Stack:
         tracing: str | None = None,
         dead_letter_arn: str | None = None,
         layers: Sequence[str] = (),
+        **unknown: Any,
     ) -> Function:
         """A Lambda function with its role, log group and code parameters."""
+        _reject_unknown(_Where(self, str(name)), unknown, FUNCTION_OPTIONS, "stack.function")
         w = self._resource("function", name, f"the function {name}")
-        available = runtimes.current()
+        available = awsdata.current_runtimes()
         if runtime not in available:
-            known = runtimes.lifecycle().get(runtime) if isinstance(runtime, str) else None
+            known = awsdata.runtime_lifecycle().get(runtime) if isinstance(runtime, str) else None
             if known is not None:
                 raise w.fail(
                     "runtime",
@@ -716,7 +773,11 @@ class Stack:
             reserved_concurrency=None
             if reserved_concurrency is None
             else w.int_range("reserved_concurrency", reserved_concurrency, 0, 100000),
-            log_retention_days=w.choice("log_retention_days", log_retention_days, LOG_RETENTION_DAYS),
+            log_retention_days=w.choice(
+                "log_retention_days",
+                _whole(w, "log_retention_days", log_retention_days, LOG_RETENTION_DAYS),
+                LOG_RETENTION_DAYS,
+            ),
             policies=_policies(w, policies),
             tracing=None if tracing is None else w.choice("tracing", tracing, ("Active", "PassThrough")),
             dead_letter_arn=None
@@ -767,6 +828,7 @@ class Stack:
         sort_key_type: str = "S",
         stream_view: str | None = None,
         table_name: str | None = None,
+        retain: bool = True,
     ) -> DynamoDBTable:
         """An on-demand table with point-in-time recovery and encryption; stream_view makes it a source."""
         w = self._resource("dynamodb", name, f"the DynamoDB table {name}")
@@ -791,6 +853,7 @@ class Stack:
                 sort_key_type=sort_key_type,
                 stream_view=stream_view,
                 table_name=table_name,
+                retain=w.boolean("retain", retain),
             )
         )
 
@@ -824,6 +887,8 @@ class Stack:
         w.boolean("versioning", versioning)
         if bucket_name is not None:
             _check_bucket_name(bucket_name, lambda msg: w.fail("bucket_name", msg))
+        # Generated bucket names are lower-case: "Uploads" and "UPLOADS" would get the same one.
+        self._claim("physical", f"bucket {(bucket_name or name).lower()}", f"the S3 bucket {name}", w)
         return self._add(S3Bucket(name, self, versioning=versioning, bucket_name=bucket_name))
 
     def _add(self, source: T) -> T:
@@ -846,11 +911,23 @@ class Stack:
         return canonical_json(self.template())
 
 
+def _whole(w: _Where, fld: str, value: object, allowed: Sequence[int]) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise w.fail(fld, f"{value!r} is not a whole number; allowed: {', '.join(map(str, allowed))}")
+    return value
+
+
 def _code_path(w: _Where, base: Path, code: object) -> Path:
     if not isinstance(code, (str, Path)) or not str(code):
         raise w.fail("code", f"{code!r} is not allowed; allowed: a directory or a .zip file")
-    path = (base / code).resolve()
-    if not path.exists():
+    try:
+        path = (base / code).resolve()
+        exists = path.exists()
+    except (OSError, ValueError) as exc:
+        raise w.fail(
+            "code", f"{str(code)!r} is not a usable path ({exc}); allowed: a directory or a .zip file"
+        ) from exc
+    if not exists:
         raise w.fail(
             "code",
             f"{str(code)!r} does not exist (looked in {path})",
@@ -864,63 +941,89 @@ def _code_path(w: _Where, base: Path, code: object) -> Path:
 def _environment(w: _Where, env: object) -> dict[str, str]:
     if not isinstance(env, Mapping):
         raise w.fail("environment", f"{env!r} is not allowed; allowed: a dict of str to str")
-    out = {}
-    for key, value in sorted(env.items()):
-        if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", key):
-            raise w.fail("environment", f"key {key!r} is not allowed; allowed: a letter then letters, digits, _")
+    for key, value in env.items():
+        if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]+", key):
+            raise w.fail("environment", f"key {key!r} is not allowed; allowed: a letter then letters, digits, _ "
+                         "(2 characters at least)")  # fmt: skip
         if RESERVED_ENV.fullmatch(key):
             raise w.fail("environment", f"key {key!r} is reserved by Lambda; allowed: any other name")
         if not isinstance(value, str):
             raise w.fail("environment", f"value of {key} is {value!r}; allowed: a string")
-        out[key] = value
+    out = {k: env[k] for k in sorted(env)}
     if len(json.dumps(out)) > 4096:
         raise w.fail("environment", "is larger than 4 KB; allowed: at most 4 KB in all")
     return out
 
 
 def _policies(w: _Where, policies: object) -> tuple[Mapping[str, Any], ...]:
-    """Extra statements: no wildcard-only actions, so generated IAM stays least-privilege."""
+    """Extra statements, held to the same least privilege as generated ones: no `*` or `service:*` actions,
+    and a `*` resource only for actions that IAM cannot scope to a resource (per cfn-lint's IAM data)."""
     if isinstance(policies, (str, Mapping)) or not isinstance(policies, Sequence):
         raise w.fail("policies", f"{policies!r} is not allowed; allowed: a list of IAM statement dicts")
-    out = []
-    for st in policies:
-        shape = "{'Action': ['s3:GetObject'], 'Resource': ['arn:aws:s3:::bucket/*']}"
-        if not isinstance(st, Mapping):
-            raise w.fail("policies", f"{st!r} is not allowed; allowed: a dict like {shape}")
-        _reject_unknown(w, st, ("Effect", "Action", "Resource", "Condition", "Sid"), "an IAM statement")
-        if st.get("Effect", "Allow") not in ("Allow", "Deny"):
-            raise w.fail("policies", f"Effect {st.get('Effect')!r} is not allowed; allowed: Allow, Deny")
-        actions = st.get("Action")
-        actions = [actions] if isinstance(actions, str) else actions
-        if not isinstance(actions, (list, tuple)) or not actions:
-            raise w.fail("policies", f"Action {st.get('Action')!r} is not allowed; allowed: a list like {shape}")
-        for action in actions:
-            if not isinstance(action, str) or not re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9*]+", action):
-                raise w.fail("policies", f"action {action!r} is not allowed; allowed: service:Action")
-            if action.endswith(":*"):
-                raise w.fail(
-                    "policies",
-                    f"action {action!r} grants every action of the service; allowed: the actions the function needs",
-                    hint="least privilege: name each action",
-                )
-        resources = st.get("Resource")
-        resources = [resources] if isinstance(resources, str) else resources
-        if not isinstance(resources, (list, tuple)) or not resources or not all(isinstance(r, str) for r in resources):
-            raise w.fail("policies", f"Resource {st.get('Resource')!r} is not allowed; allowed: a list of ARNs")
-        for r in resources:
-            _check_placeholders(w, "policies", r)
-        if "Condition" in st:
-            _json(w, "policies", st["Condition"])
-        out.append(
-            {
-                "Effect": st.get("Effect", "Allow"),
-                "Action": list(actions),
-                "Resource": list(resources),
-                **({"Condition": st["Condition"]} if "Condition" in st else {}),
-                **({"Sid": st["Sid"]} if "Sid" in st else {}),
-            }
-        )
-    return tuple(out)
+    return tuple(_statement(w, st) for st in policies)
+
+
+def _statement(w: _Where, st: object) -> dict[str, Any]:
+    shape = "{'Action': ['s3:GetObject'], 'Resource': ['arn:aws:s3:::bucket/*']}"
+    if not isinstance(st, Mapping) or not all(isinstance(k, str) for k in st):
+        raise w.fail("policies", f"{st!r} is not allowed; allowed: a dict like {shape}")
+    _reject_unknown(w, st, ("Effect", "Action", "Resource", "Condition", "Sid"), "an IAM statement")
+    if st.get("Effect", "Allow") not in ("Allow", "Deny"):
+        raise w.fail("policies", f"Effect {st.get('Effect')!r} is not allowed; allowed: Allow, Deny")
+    if "Sid" in st and not (isinstance(st["Sid"], str) and re.fullmatch(r"[A-Za-z0-9]+", st["Sid"])):
+        raise w.fail("policies", f"Sid {st['Sid']!r} is not allowed; allowed: letters and digits")
+    actions = st.get("Action")
+    actions = [actions] if isinstance(actions, str) else actions
+    if not isinstance(actions, (list, tuple)) or not actions:
+        raise w.fail("policies", f"Action {st.get('Action')!r} is not allowed; allowed: a list like {shape}")
+    for action in actions:
+        if not isinstance(action, str) or not re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9*]+", action):
+            raise w.fail("policies", f"action {action!r} is not allowed; allowed: service:Action")
+        if action.endswith(":*"):
+            raise w.fail(
+                "policies",
+                f"action {action!r} grants every action of the service; allowed: the actions the function needs",
+                hint="least privilege: name each action",
+            )
+    resources = st.get("Resource")
+    resources = [resources] if isinstance(resources, str) else resources
+    if not isinstance(resources, (list, tuple)) or not resources or not all(isinstance(r, str) for r in resources):
+        raise w.fail("policies", f"Resource {st.get('Resource')!r} is not allowed; allowed: a list of ARNs")
+    for r in resources:
+        _check_placeholders(w, "policies", r)
+    if "*" in resources and st.get("Effect", "Allow") == "Allow":
+        scoped = [a for a in actions if awsdata.action_takes_resources(a)]
+        if scoped:
+            raise w.fail(
+                "policies",
+                f"Resource '*' with {', '.join(scoped)}: these actions can be scoped; allowed: their exact ARNs",
+                hint="'*' is accepted only for actions IAM cannot scope to a resource (e.g. xray:PutTraceSegments)",
+            )
+    out: dict[str, Any] = {"Effect": st.get("Effect", "Allow"), "Action": list(actions), "Resource": list(resources)}
+    if "Condition" in st:
+        out["Condition"] = _condition(w, st["Condition"])
+    if "Sid" in st:
+        out["Sid"] = st["Sid"]
+    return out
+
+
+def _condition(w: _Where, condition: object) -> dict[str, dict[str, Any]]:
+    """{operator: {key: value(s)}}, operators as IAM spells them (StringEquals, ForAnyValue:StringLike...)."""
+    import awacs.aws as aws
+
+    if not isinstance(condition, Mapping) or not condition:
+        raise w.fail("policies", f"Condition {condition!r} is not allowed; allowed: {{operator: {{key: value}}}}")
+    out = {}
+    for op, values in condition.items():
+        element = getattr(aws, str(op).replace(":", ""), None)
+        if not (isinstance(element, type) and issubclass(element, aws.ConditionElement)) or not isinstance(op, str):
+            raise w.fail("policies", f"Condition operator {op!r} is not allowed; allowed: an IAM condition operator "
+                         "such as StringEquals, ArnLike, ForAnyValue:StringLike, BoolIfExists")  # fmt: skip
+        if not isinstance(values, Mapping) or not values or not all(isinstance(k, str) for k in values):
+            raise w.fail("policies", f"Condition {op} {values!r} is not allowed; allowed: {{key: value or [values]}}")
+        _json(w, "policies", values)
+        out[op] = dict(values)
+    return out
 
 
 def _layers(w: _Where, layers: object) -> tuple[str, ...]:

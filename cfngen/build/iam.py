@@ -68,7 +68,7 @@ def user_statement(st: Mapping[str, Any]) -> Statement:
         kwargs["Sid"] = st["Sid"]
     if "Condition" in st:
         kwargs["Condition"] = aws.Condition(
-            [getattr(aws, op)(dict(values)) for op, values in sorted(st["Condition"].items())]
+            [getattr(aws, op.replace(":", ""))(dict(values)) for op, values in sorted(st["Condition"].items())]
         )
     return aws.Statement(**kwargs)
 

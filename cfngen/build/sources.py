@@ -83,7 +83,10 @@ def _table(t: Template, src: DynamoDBTable) -> None:
         props["StreamSpecification"] = ddb.StreamSpecification(StreamViewType=src.stream_view)
     if src.table_name is not None:
         props["TableName"] = src.table_name
-    table = t.add_resource(ddb.Table(f"{src.name}Table", **props))
+    table = ddb.Table(f"{src.name}Table", **props)
+    if src.retain:  # deleting the stack (or replacing the table) must not drop the data
+        table.DeletionPolicy = table.UpdateReplacePolicy = "Retain"
+    t.add_resource(table)
     t.add_output(Output(f"{src.name}TableName", Value=Ref(table)))
     if src.stream_view is not None:
         t.add_output(Output(f"{src.name}TableStreamArn", Value=GetAtt(table, "StreamArn")))
@@ -111,7 +114,6 @@ def _bucket(t: Template, stack: Stack, src: S3Bucket) -> None:
             ServerSideEncryptionConfiguration=[
                 s3.ServerSideEncryptionRule(
                     ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(SSEAlgorithm="AES256"),
-                    BucketKeyEnabled=True,
                 )
             ]
         ),

@@ -8,6 +8,8 @@ subscription (SNS) or the bucket's notification (S3, emitted with the bucket in 
 
 from __future__ import annotations
 
+import re
+
 from troposphere import Equals, GetAtt, If, Output, Parameter, Ref, Sub, Template, s3, sns
 from troposphere import awslambda as lam
 from troposphere import iam as tiam
@@ -144,9 +146,17 @@ def _sns(t: Template, tr: SnsTrigger) -> None:
         props["FilterPolicy"] = dict(tr.filter_policy)
     if tr.filter_policy_scope is not None:
         props["FilterPolicyScope"] = tr.filter_policy_scope
-    if tr.source.arn is not None and "${" not in (region := tr.source.arn.split(":")[3]):
+    region = _literal_region(tr.source.arn)
+    if region is not None:
         props["Region"] = region  # a topic in another region is subscribed to in its own region
     t.add_resource(sns.SubscriptionResource(f"{tr.name}Subscription", **props))
+
+
+def _literal_region(arn: str | None) -> str | None:
+    """The region written in an ARN, or None when there is none or it is a placeholder."""
+    match = re.match(r"arn:(?:\$\{AWS::Partition\}|[^:]+):[^:]+:([^:]*):", arn or "")
+    region = match.group(1) if match else ""
+    return region if region and "${" not in region else None
 
 
 def _s3_permission(t: Template, tr: S3Trigger) -> None:
@@ -157,7 +167,7 @@ def _s3_permission(t: Template, tr: S3Trigger) -> None:
         FunctionName=GetAtt(f"{tr.function.name}Function", "Arn"),
         Principal="s3.amazonaws.com",
         SourceArn=bucket_arn(stack, tr.source),
-        SourceAccount=Ref("AWS::AccountId"),
+        SourceAccount=iam.value(tr.source.account) if tr.source.account else Ref("AWS::AccountId"),
     )
     if tr.source.existing:
         permission.Metadata = {
