@@ -660,8 +660,25 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="cfngen")
+    """Console-script entry point.
+
+    Ends with os._exit once output is flushed: tearing down cfn-lint's and boto3's object graphs at
+    interpreter shutdown costs a few hundred milliseconds and does nothing a finished command needs
+    (files are written atomically and closed; the emulator and workers are stopped by then).
+    """
+    import os
+    import sys
+
+    try:
+        cli.main(prog_name="cfngen")
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if isinstance(exc.code, str):
+            click.echo(exc.code, err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,18 +4,24 @@ Loading cfn-lint's rules costs more than linting a template, so a run builds one
 several templates are linted by forked workers that inherit the loaded rules (one per core). Results are
 cached under .cfngen/cache/lint keyed by the template bytes, cfn-lint's version and the
 lint settings: an unchanged template is never linted twice.
+
+`in_background` runs the same in a child process (`python -m cfngen.lint`), so deploy can package,
+upload and create change sets on one core while cfn-lint works on the other.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import json
 import multiprocessing
 import os
-from collections.abc import Sequence
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +56,35 @@ class Linter:
 
     def lint(self, text: str) -> list[Finding]:
         return self.lint_many([text])[0]
+
+    def cached(self, texts: Sequence[str]) -> list[list[Finding]] | None:
+        """Every text's findings from the cache, or None when any one is missing."""
+        paths = [self._cached(t) for t in texts]
+        if not all(p is not None and p.exists() for p in paths):
+            return None
+        return [[Finding(**f) for f in json.loads(p.read_text())] for p in paths if p is not None]
+
+    def in_background(self, texts: Sequence[str]) -> Callable[[], list[list[Finding]]]:
+        """Start linting `texts` in a child process; the returned call waits for the findings."""
+        done = self.cached(texts)
+        if done is not None:
+            return lambda: done
+        request = json.dumps({"regions": self.regions, "cache_dir": str(self.cache_dir or ""), "texts": list(texts)})
+        child = subprocess.Popen(
+            [sys.executable, "-m", "cfngen.lint"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert child.stdin is not None
+        child.stdin.write(request)  # templates are small (< 1 MB): the pipe takes them without a deadlock
+        child.stdin.close()
+
+        def result() -> list[list[Finding]]:
+            assert child.stdout is not None
+            out = child.stdout.read()
+            if child.wait() != 0:
+                raise RuntimeError(f"the cfn-lint process failed (exit {child.returncode})")
+            return [[Finding(**f) for f in found] for found in json.loads(out)]
+
+        return functools.cache(result)  # the child answers once
 
     def lint_many(self, texts: Sequence[str]) -> list[list[Finding]]:
         """Findings per text, in order: cached ones read back, the rest linted (in parallel when it pays)."""
@@ -104,7 +139,12 @@ def _lint_forked(text: str) -> list[Finding]:
 
 @functools.cache
 def _cfn_lint_version() -> str:
-    return version("cfn-lint")
+    """From cfn-lint's version.py, read as text: importing cfn-lint (or its metadata) costs far more."""
+    spec = importlib.util.find_spec("cfnlint")
+    assert spec is not None and spec.submodule_search_locations
+    text = (Path(next(iter(spec.submodule_search_locations))) / "version.py").read_text()
+    match = re.search(r"__version__\s*=\s*[\"']([^\"']+)", text)
+    return match.group(1) if match else text
 
 
 def _finding(match: Any) -> Finding:
@@ -125,3 +165,17 @@ def _order(f: Finding) -> tuple[int, str, str, str]:
 def failed(findings: Sequence[Finding], *, strict: bool = False) -> bool:
     bad = {"error", "warning"} if strict else {"error"}
     return any(f.severity in bad for f in findings)
+
+
+def _serve() -> None:
+    """The background linter: a JSON request on stdin, findings as JSON on stdout."""
+    request = json.loads(sys.stdin.read())
+    linter = Linter(request["regions"], cache_dir=Path(request["cache_dir"]) if request["cache_dir"] else None)
+    found = linter.lint_many(request["texts"])
+    sys.stdout.write(json.dumps([[asdict(f) for f in findings] for findings in found]))
+    sys.stdout.flush()
+    os._exit(0)  # skip tearing down cfn-lint's object graph: the answer is written
+
+
+if __name__ == "__main__":
+    _serve()

@@ -40,6 +40,10 @@ class Target:
     tags: Mapping[str, str] = field(default_factory=dict)
     explicit: frozenset[str] = frozenset()  # parameters the user set with --parameter
     termination_protection: bool = False
+    # Work that is only needed when something will change: upload code (returns a TemplateURL or None),
+    # and the gate that must pass before anything executes (lint, running alongside).
+    upload: Callable[[], str | None] | None = field(default=None, compare=False)
+    gate: Callable[[], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -88,8 +92,9 @@ def deploy_stack(aws: Any, target: Target, options: Options, io: Io) -> Result:
     template = json.loads(target.template)
     parameters = dict(target.parameters)
     if current is not None:
-        parameters, result.notes = _keep_deployed_switches(cfn, current, template, target)
-        if _up_to_date(cfn, current, template, parameters, target):
+        previous = deployed_template(cfn, name)
+        parameters, result.notes = _keep_deployed_switches(current, previous, template, target)
+        if _up_to_date(current, previous, template, parameters, target):
             io.echo(f"{name}: up to date (deployed template and parameters match)")
             _protect(cfn, name, target, current)
             result.result = "up-to-date"
@@ -98,7 +103,8 @@ def deploy_stack(aws: Any, target: Target, options: Options, io: Io) -> Result:
             return result
     change_set_type = "UPDATE" if current is not None else "CREATE"
     token = f"cfngen-{uuid.uuid4()}"
-    body = {"TemplateURL": target.template_url} if target.template_url else {"TemplateBody": target.template}
+    url = target.upload() if target.upload is not None else target.template_url
+    body = {"TemplateURL": url} if url else {"TemplateBody": target.template}
     try:
         created = changeset.create(
             cfn,
@@ -126,12 +132,14 @@ def deploy_stack(aws: Any, target: Target, options: Options, io: Io) -> Result:
     for row in created.rows:
         io.echo(str(row))
     try:
+        if target.gate is not None and not options.dry_run:
+            target.gate()  # raises (after we discard the change set) when lint failed
         if options.dry_run or (options.confirm is not None and not options.confirm(created)):
             _discard(cfn, created)
             result.result = "dry-run" if options.dry_run else "cancelled"
             result.duration_s = io.clock() - started
             return result
-    except KeyboardInterrupt:
+    except BaseException:
         _discard(cfn, created)
         raise
     _execute(cfn, created, token, target, io, options)
@@ -190,12 +198,12 @@ def _delete_and_wait(cfn: Any, name: str, io: Io, timeout: float | None) -> None
 
 
 def _keep_deployed_switches(
-    cfn: Any, current: Mapping[str, Any], template: Mapping[str, Any], target: Target
+    current: Mapping[str, Any], deployed_body: Mapping[str, Any], template: Mapping[str, Any], target: Target
 ) -> tuple[dict[str, str], list[str]]:
     """A mapping's Enabled parameter keeps its deployed value (set by enable/disable) unless --parameter
     sets it or the spec's default changed; so a deploy never silently flips a mapping back."""
     deployed = {p["ParameterKey"]: p.get("ParameterValue", "") for p in current.get("Parameters", [])}
-    previous = deployed_template(cfn, target.stack).get("Parameters", {})
+    previous = deployed_body.get("Parameters", {})
     old_defaults = {k: str(v["Default"]) for k, v in previous.items() if "Default" in v}
     parameters = dict(target.parameters)
     notes = []
@@ -221,14 +229,18 @@ def deployed_template(cfn: Any, stack: str) -> dict[str, Any]:
 
 
 def _up_to_date(
-    cfn: Any, current: Mapping[str, Any], template: Mapping[str, Any], parameters: Mapping[str, str], target: Target
+    current: Mapping[str, Any],
+    deployed_body: Mapping[str, Any],
+    template: Mapping[str, Any],
+    parameters: Mapping[str, str],
+    target: Target,
 ) -> bool:
     deployed = {p["ParameterKey"]: p.get("ParameterValue") for p in current.get("Parameters", [])}
     defaults = {k: str(v["Default"]) for k, v in template.get("Parameters", {}).items() if "Default" in v}
     tags = {t["Key"]: t["Value"] for t in current.get("Tags", [])}
     if deployed != {**defaults, **parameters} or tags != dict(target.tags):
         return False
-    return deployed_template(cfn, target.stack) == template
+    return deployed_body == template
 
 
 def _discard(cfn: Any, created: changeset.ChangeSet) -> None:

@@ -1,14 +1,15 @@
 """`cfngen deploy` for several stacks: render -> lint -> package -> upload -> deploy each, in order.
 
-Lint must pass before anything executes; it runs in a background thread while functions are packaged
-and uploaded (cfn-lint's work is mostly its own Python, but packaging and uploads wait on disk and
-network). A failure stops the run and the summary says what was and was not deployed.
+Lint runs in a child process from the start (cfn-lint is CPU-bound: a thread would only share one core
+with packaging) and must pass before any change set executes. Code is packaged locally first; uploads
+happen only when the stack will change, so an unchanged stack costs a DescribeStacks and a GetTemplate.
+A failure stops the run and the summary says what was and was not deployed.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,18 +35,19 @@ class Settings:
 
 
 @dataclass(frozen=True)
-class Prepared:
-    stack: Stack
-    text: str
-    parameters: dict[str, str]
-    template_url: str | None
+class Packaged:
+    """A function's zip, built locally, and where it goes in S3."""
+
+    function: str
+    path: Path
+    sha256: str
+    size: int
+    key: str
 
 
 def artifact_bucket(aws: Any, settings: Settings, io: Io) -> str:
     """--artifact-bucket, or the bootstrap bucket (created on first use)."""
-    s3 = aws.client("s3")
     if settings.artifact_bucket:
-        artifacts.check_bucket_region(s3, settings.artifact_bucket, aws.region_name)
         return settings.artifact_bucket
     found = bootstrap.find(aws)
     if found is None:
@@ -59,28 +61,33 @@ def artifact_bucket(aws: Any, settings: Settings, io: Io) -> str:
     return found
 
 
-def lint_or_fail(texts: Mapping[str, str], settings: Settings) -> None:
+def lint_gate(texts: Mapping[str, str], settings: Settings) -> Callable[[], None]:
+    """Start cfn-lint on every template now; the returned call raises if any has an error."""
     from cfngen.lint import Linter, failed
 
-    linter = Linter(settings.lint_regions, cache_dir=settings.work_dir / "cache/lint")
-    findings = linter.lint_many(list(texts.values()))
-    bad = [
-        f"{name}: {finding}"
-        for name, found in zip(texts, findings, strict=True)
-        if failed(found)
-        for finding in found
-        if finding.severity == "error"
-    ]
-    if bad:
-        raise OperationFailed("lint failed, nothing deployed:\n  " + "\n  ".join(bad), hint="cfngen lint")
+    findings = Linter(settings.lint_regions, cache_dir=settings.work_dir / "cache/lint").in_background(
+        list(texts.values())
+    )
+
+    @functools.cache
+    def gate() -> None:
+        bad = [
+            f"{name}: {finding}"
+            for name, found in zip(texts, findings(), strict=True)
+            if failed(found)
+            for finding in found
+            if finding.severity == "error"
+        ]
+        if bad:
+            raise OperationFailed("lint failed, nothing deployed:\n  " + "\n  ".join(bad), hint="cfngen lint")
+
+    return gate
 
 
-def prepare(aws: Any, stack: Stack, text: str, bucket: str, settings: Settings, io: Io) -> Prepared:
-    """Package and upload each function's code; the template's parameter values."""
+def package_functions(stack: Stack, settings: Settings) -> list[Packaged]:
     from cfngen.package import package
 
-    s3 = aws.client("s3")
-    parameters: dict[str, str] = {}
+    out = []
     for fn in stack.functions:
         art = package(
             fn.code,
@@ -91,17 +98,30 @@ def prepare(aws: Any, stack: Stack, text: str, bucket: str, settings: Settings, 
             cache_dir=settings.work_dir / "cache/deps",
         )
         key = artifacts.artifact_key(settings.artifact_prefix, stack.name, art.sha256)
-        uploaded = artifacts.upload(s3, art.path, bucket, key, sha256_hex=art.sha256, kms_key_id=settings.kms_key_id)
-        state = "uploaded" if uploaded else "already in S3"
-        io.echo(f"{stack.name}: {fn.name} code {art.sha256[:12]} ({art.size:,} bytes) {state}")
-        parameters[f"{fn.name}CodeBucket"] = bucket
-        parameters[f"{fn.name}CodeKey"] = key
-    url = None
-    if artifacts.needs_url(text):
-        url = artifacts.upload_template(
-            s3, text, bucket, settings.artifact_prefix, stack.name, kms_key_id=settings.kms_key_id
-        )
-    return Prepared(stack, text, parameters, url)
+        out.append(Packaged(fn.name, art.path, art.sha256, art.size, key))
+    return out
+
+
+class Uploader:
+    """Uploads on demand, checking once that the bucket is in the stack's region."""
+
+    def __init__(self, aws: Any, bucket: str, settings: Settings, io: Io) -> None:
+        self.aws, self.bucket, self.settings, self.io = aws, bucket, settings, io
+        self._checked = False
+
+    def __call__(self, stack: str, packaged: Sequence[Packaged], text: str) -> str | None:
+        s3 = self.aws.client("s3")
+        if not self._checked:
+            artifacts.check_bucket_region(s3, self.bucket, self.aws.region_name)
+            self._checked = True
+        kms = self.settings.kms_key_id
+        for p in packaged:
+            uploaded = artifacts.upload(s3, p.path, self.bucket, p.key, sha256_hex=p.sha256, kms_key_id=kms)
+            state = "uploaded" if uploaded else "already in S3"
+            self.io.echo(f"{stack}: {p.function} code {p.sha256[:12]} ({p.size:,} bytes) {state}")
+        if not artifacts.needs_url(text):
+            return None
+        return artifacts.upload_template(s3, text, self.bucket, self.settings.artifact_prefix, stack, kms_key_id=kms)
 
 
 def user_parameters(
@@ -123,35 +143,37 @@ def deploy_all(aws: Any, stacks: Sequence[Stack], settings: Settings, options: O
 
     texts = {s.name: canonical_json(s.template()) for s in stacks}
     per_stack = user_parameters(stacks, texts, settings.parameters)
+    gate = lint_gate(texts, settings)
+    packaged = {s.name: package_functions(s, settings) for s in stacks}
+    bucket = artifact_bucket(aws, settings, io)
+    upload = Uploader(aws, bucket, settings, io)
     results: list[Result] = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        lint = pool.submit(lint_or_fail, texts, settings)
-        try:
-            bucket = artifact_bucket(aws, settings, io)
-            prepared = [prepare(aws, s, texts[s.name], bucket, settings, io) for s in stacks]
-        finally:
-            lint.result()  # lint's failure wins: it is the cause to report, and nothing has executed yet
-    for p in prepared:
+    for stack in stacks:
+        name = stack.name
+        code = {f"{p.function}CodeBucket": bucket for p in packaged[name]}
+        code |= {f"{p.function}CodeKey": p.key for p in packaged[name]}
         target = Target(
-            stack=p.stack.name,
-            template=p.text,
-            parameters={**p.parameters, **per_stack[p.stack.name]},
-            template_url=p.template_url,
+            stack=name,
+            template=texts[name],
+            parameters={**code, **per_stack[name]},
             tags=dict(settings.tags),
-            explicit=frozenset(per_stack[p.stack.name]),
+            explicit=frozenset(per_stack[name]),
             termination_protection=settings.termination_protection,
+            upload=functools.partial(upload, name, packaged[name], texts[name]),
+            gate=gate,
         )
         started = io.clock()
         try:
             results.append(deploy_stack(aws, target, options, io))
         except CfngenError as exc:
             done = [f"{r.stack} ({r.result})" for r in results]
-            left = [q.stack.name for q in prepared[len(results) + 1 :]]
+            left = [s.name for s in stacks[len(results) + 1 :]]
             failed = type(exc)(
                 f"{exc.message}\n  deployed before the failure: {', '.join(done) or 'none'}"
                 f"\n  not attempted: {', '.join(left) or 'none'}",
                 hint=exc.hint,
             )
-            failed.results = [*results, Result(p.stack.name, "failed", duration_s=io.clock() - started)]
+            failed.results = [*results, Result(name, "failed", duration_s=io.clock() - started)]
             raise failed from exc
+    gate()  # even when nothing executed (no changes, dry run), a template that fails lint fails the deploy
     return results
