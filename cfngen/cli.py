@@ -279,6 +279,12 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
     return out
 
 
+def exclude_option(f: F) -> F:
+    return click.option(
+        "--exclude", multiple=True, metavar="GLOB", help="Leave matching files out of function zips (repeatable)."
+    )(f)
+
+
 @cli.command()
 @stack_options
 @aws_options
@@ -297,6 +303,7 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 @click.option("--artifact-bucket", help="S3 bucket for code (default: the bootstrap bucket, created on first use).")
 @click.option("--artifact-prefix", default="cfngen", show_default=True, help="Key prefix in the artifact bucket.")
 @click.option("--kms-key-id", help="SSE-KMS key for uploaded artifacts.")
+@exclude_option
 @click.option("--outputs-file", type=click.Path(dir_okay=False, path_type=Path), help="Write the outputs for CI.")
 @click.option(
     "--outputs-format",
@@ -329,6 +336,7 @@ def deploy(
     artifact_bucket: str | None,
     artifact_prefix: str,
     kms_key_id: str | None,
+    exclude: tuple[str, ...],
     outputs_file: Path | None,
     outputs_format: str,
     smoke_test: Path | None,
@@ -345,6 +353,7 @@ def deploy(
         artifact_bucket=artifact_bucket,
         artifact_prefix=artifact_prefix,
         kms_key_id=kms_key_id,
+        exclude=exclude,
         parameters=_pairs(parameters, "--parameter"),
         tags=_pairs(tags, "--tag"),
         termination_protection=termination_protection,
@@ -373,27 +382,14 @@ def deploy(
 
 @cli.command()
 @stack_options
-@click.option(
-    "--out-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path(".cfngen/build"),
-    show_default=True,
-    help="Where the zips go.",
-)
-def package(stacks_dir: Path, templates_dir: Path, stacks: tuple[str, ...], out_dir: Path) -> None:
-    """Build each function's deterministic zip; print its sha256 (the S3 key deploy uses)."""
-    from cfngen.package import package as build_zip
+@exclude_option
+def package(stacks_dir: Path, templates_dir: Path, stacks: tuple[str, ...], exclude: tuple[str, ...]) -> None:
+    """Build each function's deterministic zip into .cfngen/build; print its sha256 (the S3 key deploy uses)."""
+    from cfngen.deploy.pipeline import Settings, package_functions
 
     for stack in _stacks(stacks_dir, stacks):
-        for fn in stack.functions:
-            art = build_zip(
-                fn.code,
-                runtime=fn.runtime,
-                architecture=fn.architecture,
-                build_dir=out_dir,
-                cache_dir=Path(".cfngen/cache/deps"),
-            )
-            click.echo(f"{stack.name}.{fn.name}: {art.path} sha256={art.sha256} {art.size:,} bytes")
+        for p in package_functions(stack, Settings(exclude=exclude)):
+            click.echo(f"{stack.name}.{p.function}: {p.path} sha256={p.sha256} {p.size:,} bytes")
 
 
 @cli.command()

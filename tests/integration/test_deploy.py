@@ -260,3 +260,35 @@ def test_deploy_local_needs_no_server_or_account(project: Path, monkeypatch: pyt
     result = run("deploy", "--local", "--json", "it-hello", "it-orders")
     assert result.exit_code == 0, result.output
     assert [r["result"] for r in json.loads(result.stdout)] == ["created", "created"]
+
+
+def test_deploy_after_disable_keeps_the_mapping_disabled(project: Path, moto_reset: Any) -> None:
+    """Maintenance: a mapping enabled by the spec is disabled by hand; the next deploy must not re-enable it."""
+    (project / "stacks/c_clicks.py").write_text(
+        textwrap.dedent(
+            """
+            from cfngen import Stack
+
+            stack = Stack("it-clicks")
+            fn = stack.function("Counter", code="functions/hello", handler="app.handler", runtime="python3.12")
+            fn.add_event_source(stack.kinesis_stream("Clicks"), starting_position="TRIM_HORIZON")
+            """
+        )
+    )
+    assert deploy("it-clicks").exit_code == 0
+    uuid = _physical(moto_reset, "it-clicks", "CounterClicksMapping")
+    lam = moto_reset.client("lambda")
+    assert lam.get_event_source_mapping(UUID=uuid)["State"] == "Enabled"
+    assert run("disable", "it-clicks").exit_code == 0
+    assert lam.get_event_source_mapping(UUID=uuid)["State"] == "Disabled"
+
+    (project / "stacks/functions/hello/app.py").write_text("def handler(event, context):\n    return 'v2'\n")
+    redeploy = deploy("it-clicks")  # a real update (new code), not the no-op path
+    assert redeploy.exit_code == 0, redeploy.output
+    assert "updated" in redeploy.output
+    assert "keeping deployed Enabled=false (spec default true)" in redeploy.output
+    assert lam.get_event_source_mapping(UUID=uuid)["State"] == "Disabled"
+
+    forced = deploy("it-clicks", "--parameter", "CounterClicksEnabled=true")
+    assert forced.exit_code == 0, forced.output
+    assert lam.get_event_source_mapping(UUID=uuid)["State"] == "Enabled"
