@@ -18,7 +18,6 @@ from typing import Any
 from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, s3
 
 from cfngen.build import iam
-from cfngen.deploy import awserrors
 
 STACK_NAME = "cfngen-bootstrap"
 BUCKET = "Bucket"  # logical id of the bucket
@@ -100,18 +99,12 @@ def find(aws: Any) -> str | None:
     Only "stack does not exist" means None: any other error (throttling, access denied) propagates, so
     a flaky DescribeStacks can never make the caller create a second bootstrap stack.
     """
-    from botocore.exceptions import ClientError
+    from cfngen.deploy.engine import describe_stack
 
     cfn = aws.client("cloudformation")
-    try:
-        stacks = cfn.describe_stacks(StackName=STACK_NAME)["Stacks"]
-    except ClientError as exc:
-        if awserrors.is_stack_missing(exc):
-            return None
-        raise
-    if not stacks:
+    stack = describe_stack(cfn, STACK_NAME)
+    if stack is None:
         return None
-    stack = stacks[0]
     status = str(stack.get("StackStatus", ""))
     if not status.endswith("_COMPLETE") or status in _GONE:
         return None
