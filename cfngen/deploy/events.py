@@ -59,24 +59,27 @@ class EventStream:
     seen: set[str] = field(default_factory=set)
     events: list[Event] = field(default_factory=list)
 
-    def _ours(self, event: Event) -> bool:
+    def _older(self, event: Event) -> bool:
+        """From before this run: another operation's token, or (no tokens, as on moto) an earlier time.
+
+        Tokens decide whenever both sides have one, so a skewed local clock cannot hide this run's events.
+        """
         token = event.get("ClientRequestToken")
         if token and self.token:
-            return bool(token == self.token)
-        return bool(event["Timestamp"] >= self.since)
+            return bool(token != self.token)
+        return bool(event["Timestamp"] < self.since)
 
     def poll(self) -> list[Event]:
-        """New events of this run, oldest first."""
+        """New events of this run, oldest first (the API pages newest first: stop at the first older one)."""
         fresh: list[Event] = []
         for page in self.cfn.get_paginator("describe_stack_events").paginate(StackName=self.stack):
             stop = False
-            for event in page["StackEvents"]:  # newest first
-                if event["EventId"] in self.seen or event["Timestamp"] < self.since:
+            for event in page["StackEvents"]:
+                if event["EventId"] in self.seen or self._older(event):
                     stop = True
                     break
                 self.seen.add(event["EventId"])
-                if self._ours(event):
-                    fresh.append(event)
+                fresh.append(event)
             if stop:
                 break
         fresh.reverse()

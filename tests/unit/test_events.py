@@ -109,16 +109,19 @@ def test_delays_are_reproducible_with_a_seed_and_differ_between_seeds() -> None:
 
 
 def test_stream_keeps_only_events_with_our_token(stubbed: tuple[Any, Stubber]) -> None:
-    """AWS tags each event with the operation's ClientRequestToken (moto does not): another run's are excluded."""
+    """AWS tags each event with the operation's ClientRequestToken (moto does not): the previous operation's
+    events (another token) are excluded and end the paging, even when our clock runs ahead of AWS's
+    (our events are timestamped before `since` here, and must still be shown)."""
     cfn, stubber = stubbed
-    page = [  # newest first, as AWS returns them
+    page = [  # newest first, as AWS returns them; a stack runs one operation at a time
         event(4, STACK, "UPDATE_COMPLETE", token="ours", resource_type="AWS::CloudFormation::Stack"),
-        event(3, "Other", "UPDATE_COMPLETE", token="someone-else"),
         event(2, "Fn", "UPDATE_COMPLETE", token="ours"),
         event(1, "Fn", "UPDATE_IN_PROGRESS", token="ours"),
+        event(0, "Other", "UPDATE_COMPLETE", token="someone-else"),
     ]
     stubber.add_response("describe_stack_events", {"StackEvents": page}, {"StackName": STACK})
-    stream = EventStream(cfn, STACK, "ours", T0)
+    skewed = T0 + dt.timedelta(minutes=5)  # the local clock is 5 minutes ahead
+    stream = EventStream(cfn, STACK, "ours", skewed)
     fresh = stream.poll()
     assert [e["EventId"] for e in fresh] == [
         "Fn-UPDATE_IN_PROGRESS-1",
