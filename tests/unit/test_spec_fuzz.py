@@ -1,7 +1,7 @@
 """Random (mostly invalid) arguments to every definition call: each succeeds or raises SpecError, nothing else.
 
 And what the spec accepts, build accepts: a stack whose every call succeeded renders to strict JSON
-(`nothing downstream sees an invalid spec`, spec.py's docstring).
+(`nothing downstream sees an invalid spec`, cfngen.spec's docstring).
 """
 
 from __future__ import annotations

@@ -1,0 +1,67 @@
+"""Stack definitions: the objects users build in stacks/*.py, validated as they are built.
+
+Every mistake is a SpecError naming the stack file, stack, resource, field, the bad value and what is
+allowed, raised at definition time so nothing downstream (build, deploy) sees an invalid spec. This
+package is pure data: no troposphere, no AWS.
+
+    checks     where a check runs (_Where); the allowed names, ARNs, placeholders, events and options
+    sources    the event sources, created by a stack or existing (from_arn / from_name)
+    triggers   the three ways a source reaches a function, and the checks on their options
+    function   Function, its add_event_source, and the checks on a function's fields
+    stack      Stack: the definition calls and the logical-id namespace they share
+
+This module only re-exports: `from cfngen.spec import X` works for every public name, wherever it lives.
+"""
+
+from __future__ import annotations
+
+from cfngen.spec.checks import (
+    BUCKET_NAME,
+    FUNCTION_OPTIONS,
+    KEY_TYPES,
+    LOG_RETENTION_DAYS,
+    OPTION_NAMES,
+    PLACEHOLDERS,
+    PULL_OPTIONS,
+    RESERVED_ENV,
+    RESOURCE_NAME,
+    S3_EVENTS,
+    S3_OPTIONS,
+    SNS_OPTIONS,
+    STACK_NAME,
+    STARTING_POSITIONS,
+    STREAM_VIEWS,
+)
+from cfngen.spec.function import Function
+from cfngen.spec.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source
+from cfngen.spec.stack import Stack
+from cfngen.spec.triggers import PullTrigger, S3Trigger, SnsTrigger, Trigger
+
+__all__ = [
+    "BUCKET_NAME",
+    "FUNCTION_OPTIONS",
+    "KEY_TYPES",
+    "LOG_RETENTION_DAYS",
+    "OPTION_NAMES",
+    "PLACEHOLDERS",
+    "PULL_OPTIONS",
+    "RESERVED_ENV",
+    "RESOURCE_NAME",
+    "S3_EVENTS",
+    "S3_OPTIONS",
+    "SNS_OPTIONS",
+    "STACK_NAME",
+    "STARTING_POSITIONS",
+    "STREAM_VIEWS",
+    "DynamoDBTable",
+    "Function",
+    "KinesisStream",
+    "PullTrigger",
+    "S3Bucket",
+    "S3Trigger",
+    "SnsTopic",
+    "SnsTrigger",
+    "Source",
+    "Stack",
+    "Trigger",
+]

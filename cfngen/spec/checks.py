@@ -1,0 +1,239 @@
+"""The shared vocabulary of spec validation: where a check runs, what is allowed, how a refusal reads.
+
+`_Where` turns a failed check into a SpecError naming the stack file, stack, resource and field. The
+patterns and tables here (names, ARNs, placeholders, S3 events, option names) are what every definition
+call is judged against; they live in one place so sources, triggers, functions and stacks refuse the
+same things in the same words.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from cfngen.errors import SpecError
+
+if TYPE_CHECKING:
+    from cfngen.spec.stack import Stack
+
+STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
+RESOURCE_NAME = re.compile(r"[A-Z][A-Za-z0-9]{0,63}")
+PLACEHOLDERS = ("${AWS::Region}", "${AWS::AccountId}", "${AWS::Partition}")
+
+_PARTITION = r"(?:aws[a-z-]*|\$\{AWS::Partition\})"
+_REGION = r"(?:[a-z]{2}(?:-[a-z]+)+-\d|\$\{AWS::Region\})"
+_ACCOUNT = r"(?:\d{12}|\$\{AWS::AccountId\})"
+_ARN = {
+    "kinesis": re.compile(rf"arn:{_PARTITION}:kinesis:{_REGION}:{_ACCOUNT}:stream/[A-Za-z0-9_.-]{{1,128}}"),
+    "dynamodb": re.compile(
+        rf"arn:{_PARTITION}:dynamodb:{_REGION}:{_ACCOUNT}:table/[A-Za-z0-9_.-]{{3,255}}/stream/[A-Za-z0-9:._-]+"
+    ),
+    "sns": re.compile(rf"arn:{_PARTITION}:sns:{_REGION}:{_ACCOUNT}:[A-Za-z0-9_-]{{1,256}}"),
+    "sqs": re.compile(rf"arn:{_PARTITION}:sqs:{_REGION}:{_ACCOUNT}:[A-Za-z0-9_-]{{1,80}}(?:\.fifo)?"),
+    "layer": re.compile(rf"arn:{_PARTITION}:lambda:{_REGION}:{_ACCOUNT}:layer:[A-Za-z0-9_-]{{1,140}}:\d+"),
+}
+BUCKET_NAME = re.compile(r"(?!xn--|sthree-)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+S3_EVENTS = (
+    "s3:ObjectCreated:*",
+    "s3:ObjectCreated:Put",
+    "s3:ObjectCreated:Post",
+    "s3:ObjectCreated:Copy",
+    "s3:ObjectCreated:CompleteMultipartUpload",
+    "s3:ObjectRemoved:*",
+    "s3:ObjectRemoved:Delete",
+    "s3:ObjectRemoved:DeleteMarkerCreated",
+    "s3:ObjectRestore:*",
+    "s3:ObjectRestore:Post",
+    "s3:ObjectRestore:Completed",
+    "s3:ObjectRestore:Delete",
+    "s3:ReducedRedundancyLostObject",
+    "s3:Replication:*",
+    "s3:Replication:OperationFailedReplication",
+    "s3:Replication:OperationMissedThreshold",
+    "s3:Replication:OperationReplicatedAfterThreshold",
+    "s3:Replication:OperationNotTracked",
+    "s3:LifecycleExpiration:*",
+    "s3:LifecycleExpiration:Delete",
+    "s3:LifecycleExpiration:DeleteMarkerCreated",
+    "s3:LifecycleTransition",
+    "s3:IntelligentTiering",
+    "s3:ObjectTagging:*",
+    "s3:ObjectTagging:Put",
+    "s3:ObjectTagging:Delete",
+    "s3:ObjectAcl:Put",
+)
+RESERVED_ENV = re.compile(r"_HANDLER|_X_AMZN_TRACE_ID|AWS_.*|LAMBDA_TASK_ROOT|LAMBDA_RUNTIME_DIR|TZ")
+STREAM_VIEWS = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
+STARTING_POSITIONS = ("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP")
+KEY_TYPES = ("S", "N", "B")
+
+PULL_OPTIONS = (
+    "starting_position",
+    "starting_timestamp",
+    "batch_size",
+    "batching_window_seconds",
+    "enabled",
+    "bisect_on_error",
+    "max_retries",
+    "max_record_age_seconds",
+    "parallelization_factor",
+    "on_failure_arn",
+    "filter_patterns",
+)
+SNS_OPTIONS = ("filter_policy", "filter_policy_scope")
+S3_OPTIONS = ("events", "prefix", "suffix")
+OPTION_NAMES = frozenset((*PULL_OPTIONS, *SNS_OPTIONS, *S3_OPTIONS))
+FUNCTION_OPTIONS = (
+    "code",
+    "handler",
+    "runtime",
+    "memory",
+    "timeout",
+    "architecture",
+    "environment",
+    "description",
+    "reserved_concurrency",
+    "log_retention_days",
+    "policies",
+    "tracing",
+    "dead_letter_arn",
+    "layers",
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where a check runs, so every SpecError says stack file, stack, resource and field."""
+
+    stack: Stack
+    resource: str | None = None
+
+    def fail(self, fld: str | None, message: str, hint: str | None = None) -> SpecError:
+        return SpecError(
+            message,
+            stack=self.stack.name,
+            resource=self.resource,
+            field=fld,
+            file=self.stack.file_label,
+            hint=hint,
+        )
+
+    def int_range(self, fld: str, value: object, lo: int, hi: int, *, also: Sequence[int] = ()) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(fld, f"{value!r} is not a whole number; allowed: {lo} to {hi}")
+        if not (lo <= value <= hi or value in also):
+            extra = "".join(f" or {a}" for a in also)
+            raise self.fail(fld, f"{value} is out of range; allowed: {lo} to {hi}{extra}")
+        return value
+
+    def choice(self, fld: str, value: T, allowed: Sequence[T]) -> T:
+        if value not in allowed:
+            near = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
+            hint = f"did you mean {near[0]!r}?" if near else None
+            raise self.fail(fld, f"{value!r} is not allowed; allowed: {', '.join(map(str, allowed))}", hint)
+        return value
+
+    def boolean(self, fld: str, value: object) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(fld, f"{value!r} is not allowed; allowed: True or False")
+        return value
+
+    def text(
+        self,
+        fld: str,
+        value: object,
+        *,
+        max_len: int,
+        pattern: re.Pattern[str] | None = None,
+        allowed: str = "",
+    ) -> str:
+        if not isinstance(value, str) or not value or len(value) > max_len:
+            raise self.fail(fld, f"{value!r} is not allowed; allowed: a string of 1 to {max_len} characters")
+        if pattern is not None and not pattern.fullmatch(value):
+            raise self.fail(fld, f"{value!r} is not allowed; allowed: {allowed or pattern.pattern}")
+        return value
+
+    def arn(self, fld: str, value: object, kinds: Sequence[str]) -> str:
+        if isinstance(value, str):
+            _check_placeholders(self, fld, value)
+            if any(_ARN[k].fullmatch(value) for k in kinds):
+                return value
+        shapes = {
+            "kinesis": "arn:aws:kinesis:REGION:ACCOUNT:stream/NAME",
+            "dynamodb": "arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL",
+            "sns": "arn:aws:sns:REGION:ACCOUNT:NAME",
+            "sqs": "arn:aws:sqs:REGION:ACCOUNT:NAME",
+            "layer": "arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION",
+        }
+        raise self.fail(
+            fld,
+            f"{value!r} is not a valid ARN; allowed: {' or '.join(shapes[k] for k in kinds)}",
+            hint=f"REGION, ACCOUNT and the partition may be written {', '.join(PLACEHOLDERS)}",
+        )
+
+
+def _check_placeholders(where: _Where, fld: str, value: str) -> None:
+    for found in re.findall(r"\$\{[^}]*\}", value):
+        if found not in PLACEHOLDERS:
+            raise where.fail(
+                fld, f"placeholder {found} in {value!r} is not supported; allowed: {', '.join(PLACEHOLDERS)}"
+            )
+
+
+def _reject_unknown(where: _Where, given: Mapping[str, object], allowed: Iterable[str], what: str) -> None:
+    names = sorted(allowed)
+    for key, value in given.items():
+        if key not in names and (value is not None or key not in OPTION_NAMES):
+            near = difflib.get_close_matches(key, names, n=1)
+            raise where.fail(
+                key,
+                f"is not an option of {what}; allowed: {', '.join(names)}",
+                hint=f"did you mean {near[0]!r}?" if near else None,
+            )
+
+
+def _camel(text: str) -> str:
+    """Readable logical-id part from a physical name: 'cfngen-demo-clicks' -> 'CfngenDemoClicks'."""
+    parts = re.split(r"[^A-Za-z0-9]+", text)
+    name = "".join(p[:1].upper() + p[1:] for p in parts if p)
+    return name if name[:1].isalpha() else f"S{name}"
+
+
+def _json(where: _Where, fld: str, value: object) -> str:
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise where.fail(
+            fld, f"{value!r} is not JSON-serialisable ({exc}); allowed: dicts, lists, str, numbers, booleans"
+        ) from exc

@@ -1,0 +1,315 @@
+"""Stack: the object stacks/*.py create, and the namespace of logical ids its resources share.
+
+Each definition call (`function`, `kinesis_stream`, ...) checks its arguments and claims the logical ids
+it will need, so a clash is refused on the line that causes it. `template()` / `to_json()` build the
+stack, importing troposphere only then, which keeps commands that only read specs fast.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from cfngen import awsdata, names
+from cfngen.errors import SpecError
+from cfngen.spec.checks import (
+    FUNCTION_OPTIONS,
+    KEY_TYPES,
+    LOG_RETENTION_DAYS,
+    RESOURCE_NAME,
+    STACK_NAME,
+    STREAM_VIEWS,
+    _reject_unknown,
+    _Where,
+)
+from cfngen.spec.function import Function, _code_path, _environment, _layers, _policies, _whole
+from cfngen.spec.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source, _check_bucket_name
+
+if TYPE_CHECKING:
+    from troposphere import Template
+
+    from cfngen.spec.triggers import Trigger
+
+T = TypeVar("T")
+
+
+class Stack:
+    """One CloudFormation stack. Every module-level Stack in stacks/*.py is discovered by the CLI."""
+
+    def __init__(self, name: str, description: str | None = None, *, base_dir: str | Path | None = None) -> None:
+        caller = sys._getframe(1).f_globals.get("__file__")
+        self.file: Path | None = Path(caller).resolve() if caller else None
+        if base_dir is not None and not isinstance(base_dir, (str, Path)):
+            raise SpecError(f"base_dir {base_dir!r} is not allowed; allowed: a path", file=self.file_label)
+        self.base_dir = Path(base_dir) if base_dir is not None else (self.file.parent if self.file else Path.cwd())
+        self.name = name
+        if not isinstance(name, str) or not STACK_NAME.fullmatch(name):
+            raise SpecError(
+                f"stack name {name!r} is not allowed; allowed: a letter, then up to 127 letters, digits or '-'",
+                file=self.file_label,
+                field="name",
+            )
+        if description is not None:
+            _Where(self).text("description", description, max_len=1024)
+        self.description = description
+        self.functions: list[Function] = []
+        self.sources: list[Source] = []
+        self._names: dict[str, str] = {}
+        self._template: Template | None = None
+
+    def __repr__(self) -> str:
+        return f"Stack({self.name!r})"
+
+    @property
+    def file_label(self) -> str | None:
+        if self.file is None:
+            return None
+        try:
+            return str(self.file.relative_to(Path.cwd()))
+        except ValueError:
+            return str(self.file)
+
+    @property
+    def triggers(self) -> list[Trigger]:
+        return [t for fn in self.functions for t in fn.triggers]
+
+    # -- internals shared with Function
+
+    def _check_open(self) -> None:
+        if self._template is not None:
+            raise SpecError(
+                "the stack was already built by template()/to_json(); define every function "
+                "and source before calling them",
+                stack=self.name,
+                file=self.file_label,
+            )
+
+    def _claim(self, kind: str, name: str, what: str, where: _Where, *, bare: bool = True) -> None:
+        wanted = ([name] if bare else []) + names.ids(kind, name)
+        for logical_id in wanted:
+            if logical_id in self._names:
+                clash = "" if logical_id == name else f" (both need the logical id {logical_id!r})"
+                raise where.fail(
+                    "name",
+                    f"{name!r} clashes with {self._names[logical_id]}{clash}; allowed: a name unique in the stack",
+                )
+        for logical_id in wanted:
+            self._names[logical_id] = what
+
+    def _adopt(self, source: Source) -> None:
+        """Existing sources join the stack's namespace when first used; created ones already did."""
+        if source.stack is None and source not in self.sources:
+            self._claim(
+                "existing",
+                source.name,
+                f"the existing {source.kind} {source.name}",
+                _Where(self, source.name),
+            )
+            self.sources.append(source)
+
+    def _resource(self, kind: str, name: object, what: str) -> _Where:
+        self._check_open()
+        where = _Where(self, str(name))
+        if not isinstance(name, str) or not RESOURCE_NAME.fullmatch(name):
+            raise where.fail(
+                "name",
+                f"{name!r} is not allowed; allowed: a letter A-Z, then up to 63 letters or "
+                "digits (it becomes part of CloudFormation logical ids)",
+            )
+        self._claim(kind, name, what, where)
+        return where
+
+    # -- the public API
+
+    def function(
+        self,
+        name: str,
+        *,
+        code: str | Path,
+        handler: str,
+        runtime: str,
+        memory: int = 128,
+        timeout: int = 3,
+        architecture: str = "x86_64",
+        environment: Mapping[str, str] | None = None,
+        description: str | None = None,
+        reserved_concurrency: int | None = None,
+        log_retention_days: int = 30,
+        policies: Sequence[Mapping[str, Any]] = (),
+        tracing: str | None = None,
+        dead_letter_arn: str | None = None,
+        layers: Sequence[str] = (),
+        **unknown: Any,
+    ) -> Function:
+        """A Lambda function with its role, log group and code parameters."""
+        _reject_unknown(_Where(self, str(name)), unknown, FUNCTION_OPTIONS, "stack.function")
+        w = self._resource("function", name, f"the function {name}")
+        available = awsdata.current_runtimes()
+        if runtime not in available:
+            known = awsdata.runtime_lifecycle().get(runtime) if isinstance(runtime, str) else None
+            if known is not None:
+                raise w.fail(
+                    "runtime",
+                    f"{runtime!r} is deprecated (since {known.deprecated}); allowed: {', '.join(available)}",
+                    hint=f"use {known.successor}" if known.successor else None,
+                )
+            w.choice("runtime", runtime, available)
+        fn = Function(
+            self,
+            name,
+            _code_path(w, self.base_dir, code),
+            handler=w.text(
+                "handler",
+                handler,
+                max_len=128,
+                pattern=re.compile(r"[^\s]+"),
+                allowed="no spaces, e.g. app.handler",
+            ),
+            runtime=runtime,
+            memory=w.int_range("memory", memory, 128, 10240),
+            timeout=w.int_range("timeout", timeout, 1, 900),
+            architecture=w.choice("architecture", architecture, ("x86_64", "arm64")),  # type: ignore[arg-type]
+            environment=_environment(w, environment or {}),
+            description=None if description is None else w.text("description", description, max_len=256),
+            reserved_concurrency=None
+            if reserved_concurrency is None
+            else w.int_range("reserved_concurrency", reserved_concurrency, 0, 100000),
+            log_retention_days=w.choice(
+                "log_retention_days",
+                _whole(w, "log_retention_days", log_retention_days, LOG_RETENTION_DAYS),
+                LOG_RETENTION_DAYS,
+            ),
+            policies=_policies(w, policies),
+            tracing=None if tracing is None else w.choice("tracing", tracing, ("Active", "PassThrough")),
+            dead_letter_arn=None
+            if dead_letter_arn is None
+            else w.arn("dead_letter_arn", dead_letter_arn, ("sqs", "sns")),
+            layers=_layers(w, layers),
+        )
+        self.functions.append(fn)
+        return fn
+
+    def kinesis_stream(
+        self,
+        name: str,
+        *,
+        shards: int | None = None,
+        on_demand: bool = False,
+        retention_hours: int = 24,
+        stream_name: str | None = None,
+    ) -> KinesisStream:
+        """A Kinesis stream, encrypted with the AWS-managed key."""
+        w = self._resource("kinesis", name, f"the Kinesis stream {name}")
+        w.boolean("on_demand", on_demand)
+        if on_demand and shards is not None:
+            raise w.fail("shards", "cannot be set with on_demand=True; allowed: one of shards=N or on_demand=True")
+        if not on_demand:
+            w.int_range("shards", 1 if shards is None else shards, 1, 10000)
+        w.int_range("retention_hours", retention_hours, 24, 8760)
+        if stream_name is not None:
+            w.text("stream_name", stream_name, max_len=128, pattern=re.compile(r"[A-Za-z0-9_.-]+"))
+        return self._add(
+            KinesisStream(
+                name,
+                self,
+                shards=None if on_demand else (shards or 1),
+                on_demand=on_demand,
+                retention_hours=retention_hours,
+                stream_name=stream_name,
+            )
+        )
+
+    def dynamodb_table(
+        self,
+        name: str,
+        *,
+        partition_key: str,
+        partition_key_type: str = "S",
+        sort_key: str | None = None,
+        sort_key_type: str = "S",
+        stream_view: str | None = None,
+        table_name: str | None = None,
+        retain: bool = True,
+    ) -> DynamoDBTable:
+        """An on-demand table with point-in-time recovery and encryption; stream_view makes it a source."""
+        w = self._resource("dynamodb", name, f"the DynamoDB table {name}")
+        w.text("partition_key", partition_key, max_len=255)
+        w.choice("partition_key_type", partition_key_type, KEY_TYPES)
+        if sort_key is not None:
+            w.text("sort_key", sort_key, max_len=255)
+            if sort_key == partition_key:
+                raise w.fail("sort_key", f"{sort_key!r} is the partition key; allowed: another attribute")
+        w.choice("sort_key_type", sort_key_type, KEY_TYPES)
+        if stream_view is not None:
+            w.choice("stream_view", stream_view, STREAM_VIEWS)
+        if table_name is not None:
+            w.text("table_name", table_name, max_len=255, pattern=re.compile(r"[A-Za-z0-9_.-]{3,255}"))
+        return self._add(
+            DynamoDBTable(
+                name,
+                self,
+                partition_key=partition_key,
+                partition_key_type=partition_key_type,
+                sort_key=sort_key,
+                sort_key_type=sort_key_type,
+                stream_view=stream_view,
+                table_name=table_name,
+                retain=w.boolean("retain", retain),
+            )
+        )
+
+    def sns_topic(
+        self,
+        name: str,
+        *,
+        kms_key: str | None = None,
+        display_name: str | None = None,
+        topic_name: str | None = None,
+    ) -> SnsTopic:
+        """A standard SNS topic (Lambda cannot subscribe to FIFO topics)."""
+        w = self._resource("sns", name, f"the SNS topic {name}")
+        if kms_key is not None:
+            w.text(
+                "kms_key",
+                kms_key,
+                max_len=2048,
+                pattern=re.compile(r"(alias/|arn:|[0-9a-f-]{36}$)\S+|[0-9a-f-]{36}"),
+                allowed="a key id, key ARN, alias/NAME or alias ARN",
+            )
+        if display_name is not None:
+            w.text("display_name", display_name, max_len=100)
+        if topic_name is not None:
+            w.text("topic_name", topic_name, max_len=256, pattern=re.compile(r"[A-Za-z0-9_-]+"))
+        return self._add(SnsTopic(name, self, kms_key=kms_key, display_name=display_name, topic_name=topic_name))
+
+    def s3_bucket(self, name: str, *, versioning: bool = False, bucket_name: str | None = None) -> S3Bucket:
+        """A private, encrypted, TLS-only bucket. Its name is fixed at render time (see build.sources)."""
+        w = self._resource("s3", name, f"the S3 bucket {name}")
+        w.boolean("versioning", versioning)
+        if bucket_name is not None:
+            _check_bucket_name(bucket_name, lambda msg: w.fail("bucket_name", msg))
+        # Generated bucket names are lower-case: "Uploads" and "UPLOADS" would get the same one.
+        self._claim("physical", f"bucket {(bucket_name or name).lower()}", f"the S3 bucket {name}", w)
+        return self._add(S3Bucket(name, self, versioning=versioning, bucket_name=bucket_name))
+
+    def _add(self, source: T) -> T:
+        assert isinstance(source, Source)
+        self.sources.append(source)
+        return source
+
+    def template(self) -> Template:
+        """The troposphere Template (built once; add extra resources to it before to_json())."""
+        if self._template is None:
+            from cfngen.build import build
+
+            self._template = build(self)
+        return self._template
+
+    def to_json(self) -> str:
+        """The canonical text `cfngen render` writes."""
+        from cfngen.render import canonical_json
+
+        return canonical_json(self.template())
