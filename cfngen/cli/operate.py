@@ -1,0 +1,177 @@
+"""The commands that work on stacks already deployed: status, outputs, invoke, enable, disable.
+
+Apart from the shipping commands because they never package code or change a template: they read a
+deployed stack, call its functions, or flip its event source mappings (a parameter-only update).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cfngen.cli.options import (
+    aws_options,
+    aws_session,
+    debug_option,
+    echo_io,
+    select_stacks,
+    sigterm_as_interrupt,
+    stack_options,
+)
+from cfngen.errors import OperationFailed
+
+
+@click.command()
+@debug_option
+@aws_options
+@click.argument("stack")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+def outputs(
+    stack: str, region: str | None, profile: str | None, endpoint_url: str | None, local: bool, as_json: bool
+) -> None:
+    """Print a deployed stack's outputs."""
+    import json
+
+    from cfngen.deploy.engine import describe_stack
+    from cfngen.deploy.engine import outputs as stack_outputs
+
+    with aws_session(region, profile, endpoint_url, local) as aws:
+        if describe_stack(aws.client("cloudformation"), stack) is None:
+            raise OperationFailed(f"stack {stack} does not exist")
+        found = stack_outputs(aws, stack)
+    if as_json:
+        click.echo(json.dumps(found, indent=2, sort_keys=True))
+    for key, value in [] if as_json else found.items():
+        click.echo(f"{key} = {value}")
+
+
+@click.command()
+@stack_options
+@aws_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON document (a list of stack reports).")
+def status(
+    stacks_dir: Path,
+    templates_dir: Path,
+    stacks: tuple[str, ...],
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    local: bool,
+    as_json: bool,
+) -> None:
+    """Stack status, functions (runtime, code sha), mappings (state, batch size), push permissions."""
+    import json
+
+    from cfngen.deploy.inspect import lines, stack_status
+
+    names = list(stacks) or [s.name for s in select_stacks(stacks_dir, ())]
+    with aws_session(region, profile, endpoint_url, local) as aws:
+        reports = [stack_status(aws, name) for name in names]
+    if as_json:
+        click.echo(json.dumps(reports, indent=2, sort_keys=True, default=str))
+        return
+    for report in reports:
+        for line in lines(report):
+            click.echo(line)
+
+
+@click.command()
+@debug_option
+@aws_options
+@click.argument("stack")
+@click.argument("function", required=False)
+@click.option("--payload", help="JSON payload.")
+@click.option(
+    "--payload-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="File with the payload."
+)
+@click.option(
+    "--type",
+    "invocation_type",
+    type=click.Choice(["RequestResponse", "Event", "DryRun"]),
+    default="RequestResponse",
+    show_default=True,
+)
+@click.option("--logs", is_flag=True, help="Print the decoded log tail.")
+@click.option("--expect", help="JSON that the response must contain (a subset); exit 1 otherwise.")
+def invoke(
+    stack: str,
+    function: str | None,
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    local: bool,
+    payload: str | None,
+    payload_file: Path | None,
+    invocation_type: str,
+    logs: bool,
+    expect: str | None,
+) -> None:
+    """Invoke a stack's function (name optional when the stack has one) and print the response."""
+    from cfngen.deploy.operate import resolve_function
+
+    body = _payload(payload, payload_file)
+    expected = None if expect is None else _json_arg(expect, "--expect")
+    with aws_session(region, profile, endpoint_url, local) as aws:
+        _invoke_and_check(aws, stack, resolve_function(aws, stack, function), body, invocation_type, logs, expected)
+
+
+def _json_arg(text: str, flag: str) -> Any:
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"not JSON: {exc}", param_hint=flag) from exc
+
+
+def _payload(payload: str | None, payload_file: Path | None) -> bytes:
+    if payload is not None and payload_file is not None:
+        raise click.BadParameter("give --payload or --payload-file, not both")
+    text = payload_file.read_text() if payload_file is not None else (payload or "{}")
+    _json_arg(text, "--payload")
+    return text.encode()
+
+
+def _invoke_and_check(
+    aws: Any, stack: str, function: str, body: bytes, invocation_type: str, logs: bool, expected: Any
+) -> None:
+    from cfngen.deploy.report import invoke_and_check
+
+    invoke_and_check(
+        aws, stack, function, body, echo_io(), invocation_type=invocation_type, logs=logs, expected=expected
+    )
+
+
+def _switch_command(enabled: bool) -> Callable[..., None]:
+    verb = "enable" if enabled else "disable"
+
+    @debug_option
+    @aws_options
+    @click.argument("stack")
+    @click.argument("mappings", nargs=-1)
+    @click.option("--timeout", type=float, default=None, help="Seconds to wait before giving up.")
+    def command(
+        stack: str,
+        mappings: tuple[str, ...],
+        region: str | None,
+        profile: str | None,
+        endpoint_url: str | None,
+        local: bool,
+        timeout: float | None,
+    ) -> None:
+        from cfngen.deploy.operate import switch
+
+        with aws_session(region, profile, endpoint_url, local) as aws, sigterm_as_interrupt():
+            states = switch(aws, stack, mappings, enabled, echo_io(), timeout=timeout)
+        for mapping, state in states.items():
+            click.echo(f"{stack}: mapping {mapping} {state}")
+
+    command.__doc__ = f"{verb.capitalize()} event source mappings (all when none named): a parameter-only stack update."
+    return command
+
+
+enable = click.command("enable")(_switch_command(True))
+disable = click.command("disable")(_switch_command(False))

@@ -1,0 +1,238 @@
+"""The commands that put stacks into an account or take them out: deploy, package, bootstrap, delete, diff
+and local (the emulator those commands can be pointed at).
+
+Grouped because they share the shipping path: package the code, then create, update or delete stacks
+through change sets. The work itself lives in cfngen.deploy; these functions only parse, call and print.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cfngen.cli.options import (
+    aws_options,
+    aws_session,
+    debug_option,
+    echo_io,
+    exclude_option,
+    select_stacks,
+    sigterm_as_interrupt,
+    stack_options,
+)
+from cfngen.errors import CfngenError
+
+
+def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
+    out = {}
+    for value in values:
+        key, sep, val = value.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{value!r} is not KEY=VALUE", param_hint=flag)
+        out[key] = val
+    return out
+
+
+@click.command()
+@stack_options
+@aws_options
+@click.option(
+    "--update-if-exists/--no-update-if-exists",
+    default=True,
+    show_default=True,
+    help="Update a stack that already exists (else refuse).",
+)
+@click.option("--dry-run", is_flag=True, help="Show the change set rows, then delete the change set.")
+@click.option("--confirm", is_flag=True, help="Ask before executing each change set.")
+@click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE", help="Template parameter (repeatable).")
+@click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Stack tag (repeatable).")
+@click.option("--termination-protection", is_flag=True, help="Turn on termination protection.")
+@click.option("--timeout", type=float, default=None, help="Seconds to wait for each stack before giving up.")
+@click.option("--artifact-bucket", help="S3 bucket for code (default: the bootstrap bucket, created on first use).")
+@click.option("--artifact-prefix", default="cfngen", show_default=True, help="Key prefix in the artifact bucket.")
+@click.option("--kms-key-id", help="SSE-KMS key for uploaded artifacts.")
+@exclude_option
+@click.option("--outputs-file", type=click.Path(dir_okay=False, path_type=Path), help="Write the outputs for CI.")
+@click.option(
+    "--outputs-format",
+    type=click.Choice(["json", "env"]),
+    default="json",
+    show_default=True,
+    help="json: {stack: {key: value}}; env: STACK_KEY=value lines.",
+)
+@click.option(
+    "--smoke-test",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="After deploying, invoke each function named in this JSON/YAML file (function -> payload).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document; progress goes to stderr.")
+def deploy(
+    stacks_dir: Path,
+    templates_dir: Path,
+    stacks: tuple[str, ...],
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    local: bool,
+    update_if_exists: bool,
+    dry_run: bool,
+    confirm: bool,
+    parameters: tuple[str, ...],
+    tags: tuple[str, ...],
+    termination_protection: bool,
+    timeout: float | None,
+    artifact_bucket: str | None,
+    artifact_prefix: str,
+    kms_key_id: str | None,
+    exclude: tuple[str, ...],
+    outputs_file: Path | None,
+    outputs_format: str,
+    smoke_test: Path | None,
+    as_json: bool,
+) -> None:
+    """Render, lint, package, upload, then create or update each stack through a change set."""
+    from cfngen.deploy import report
+    from cfngen.deploy.engine import Options
+    from cfngen.deploy.pipeline import Settings, deploy_all
+    from cfngen.render import write_atomic
+
+    selected = select_stacks(stacks_dir, stacks)
+    settings = Settings(
+        artifact_bucket=artifact_bucket,
+        artifact_prefix=artifact_prefix,
+        kms_key_id=kms_key_id,
+        exclude=exclude,
+        parameters=_pairs(parameters, "--parameter"),
+        tags=_pairs(tags, "--tag"),
+        termination_protection=termination_protection,
+    )
+    ask = (lambda cs: click.confirm(f"execute the change set for {cs.stack}?", default=False)) if confirm else None
+    options = Options(update_if_exists=update_if_exists, dry_run=dry_run, confirm=ask, timeout=timeout)
+    tests = report.load_smoke_tests(smoke_test) if smoke_test is not None else None
+    io = echo_io(err=as_json)  # with --json, stdout carries only the JSON document
+    try:
+        with aws_session(region, profile, endpoint_url, local) as aws, sigterm_as_interrupt():
+            results = deploy_all(aws, selected, settings, options, io)
+            if tests is not None and not dry_run:
+                report.run_smoke_tests(aws, results, tests, io)
+    except CfngenError as exc:
+        if as_json:
+            click.echo(report.deploy_json(exc.results))
+        raise
+    for line in report.summary(results, selected):
+        io.echo(line)
+    if outputs_file is not None:
+        write_atomic(outputs_file, report.outputs_text(results, outputs_format))
+        io.echo(f"outputs written to {outputs_file}")
+    if as_json:
+        click.echo(report.deploy_json(results))
+
+
+@click.command()
+@stack_options
+@exclude_option
+def package(stacks_dir: Path, templates_dir: Path, stacks: tuple[str, ...], exclude: tuple[str, ...]) -> None:
+    """Build each function's deterministic zip into .cfngen/build; print its sha256 (the S3 key deploy uses)."""
+    from cfngen.deploy.pipeline import Settings, package_functions
+
+    for stack in select_stacks(stacks_dir, stacks):
+        for p in package_functions(stack, Settings(exclude=exclude)):
+            click.echo(f"{stack.name}.{p.function}: {p.path} sha256={p.sha256} {p.size:,} bytes")
+
+
+@click.command()
+@debug_option
+@aws_options
+def bootstrap(region: str | None, profile: str | None, endpoint_url: str | None, local: bool) -> None:
+    """Create (or find) the hardened artifact bucket stack that deploy uses by default."""
+    from cfngen.deploy.pipeline import Settings, artifact_bucket
+
+    with aws_session(region, profile, endpoint_url, local) as aws:
+        click.echo(f"artifact bucket: {artifact_bucket(aws, Settings(), echo_io())}")
+
+
+@click.command()
+@debug_option
+@aws_options
+@click.argument("stack")
+@click.option("--yes", is_flag=True, help="Do not ask.")
+@click.option("--timeout", type=float, default=None, help="Seconds to wait before giving up.")
+def delete(
+    stack: str,
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    local: bool,
+    yes: bool,
+    timeout: float | None,
+) -> None:
+    """Delete a stack (asks unless --yes) and wait for it."""
+    from cfngen.deploy.engine import delete_stack
+
+    if not yes and not click.confirm(f"delete stack {stack} and every resource it holds?", default=False):
+        raise click.Abort()
+    with aws_session(region, profile, endpoint_url, local) as aws, sigterm_as_interrupt():
+        delete_stack(aws, stack, echo_io(), timeout=timeout)
+    click.echo(f"{stack}: deleted")
+
+
+@click.command()
+@stack_options
+@aws_options
+@click.option("--artifact-bucket", help="S3 bucket for code (default: the bootstrap bucket).")
+@click.option("--artifact-prefix", default="cfngen", show_default=True)
+def diff(
+    stacks_dir: Path,
+    templates_dir: Path,
+    stacks: tuple[str, ...],
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    local: bool,
+    artifact_bucket: str | None,
+    artifact_prefix: str,
+) -> None:
+    """Change-set rows (a dry-run deploy) plus a text diff against the deployed template."""
+    import difflib
+    import json
+
+    from cfngen.deploy.engine import Options, describe_stack
+    from cfngen.deploy.pipeline import Settings, deploy_all
+    from cfngen.render import canonical_json
+
+    selected = select_stacks(stacks_dir, stacks)
+    with aws_session(region, profile, endpoint_url, local) as aws:
+        cfn = aws.client("cloudformation")
+        deploy_all(
+            aws,
+            selected,
+            Settings(artifact_bucket=artifact_bucket, artifact_prefix=artifact_prefix),
+            Options(dry_run=True),
+            echo_io(),
+        )
+        for stack in selected:
+            deployed = ""
+            if describe_stack(cfn, stack.name) is not None:
+                body = cfn.get_template(StackName=stack.name, TemplateStage="Original")["TemplateBody"]
+                deployed = canonical_json(body if isinstance(body, dict) else json.loads(body))
+            text = "".join(
+                difflib.unified_diff(
+                    deployed.splitlines(keepends=True),
+                    canonical_json(stack.template()).splitlines(keepends=True),
+                    fromfile=f"{stack.name} (deployed)",
+                    tofile=f"{stack.name} (local)",
+                )
+            )
+            click.echo(text or f"{stack.name}: template identical to the deployed one")
+
+
+@click.command()
+@debug_option
+@click.option("--region", default="us-east-1", show_default=True)
+@click.option("--port", type=int, default=5000, show_default=True, help="0 picks a free port.")
+def local(region: str, port: int) -> None:
+    """Run the embedded emulator in the foreground; point other commands at it with --endpoint-url."""
+    from cfngen.local import serve_forever
+
+    serve_forever(region, port, echo=click.echo)
