@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import signal
 import socket
 import threading
 import time
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cfngen.errors import OperationFailed, UsageError
+from cfngen.interrupts import sigterm_as_interrupt
 
 if TYPE_CHECKING:
     import boto3
@@ -140,7 +140,7 @@ def emulator(region: str = "us-east-1", port: int = 0, *, log_requests: bool = F
 
 def serve_forever(region: str = "us-east-1", port: int = 0, *, echo: Callable[[str], None] = print) -> None:
     """Run the emulator in the foreground for `cfngen local` until Ctrl-C or SIGTERM."""
-    with emulator(region, port, log_requests=True) as emu, _sigterm_as_interrupt():
+    with emulator(region, port, log_requests=True) as emu, sigterm_as_interrupt():
         echo(f"cfngen local: AWS emulator (moto) listening on {emu.endpoint_url}, region {region}")
         echo("Point another shell at it with:")
         for name, value in emu.env().items():
@@ -237,20 +237,3 @@ def _http(method: str, url: str, body: dict[str, Any] | None = None) -> bytes:
             return payload
     except (OSError, http.client.HTTPException) as exc:  # URLError and HTTPError are OSErrors
         raise OperationFailed(f"the embedded emulator does not answer {method} {url}: {exc}") from exc
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Stop cleanly on SIGTERM as on Ctrl-C; only the main thread may install signal handlers."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

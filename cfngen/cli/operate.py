@@ -18,10 +18,10 @@ from cfngen.cli.options import (
     debug_option,
     echo_io,
     select_stacks,
-    sigterm_as_interrupt,
     stack_options,
 )
 from cfngen.errors import OperationFailed
+from cfngen.interrupts import sigterm_as_interrupt
 
 
 @click.command()

@@ -119,18 +119,3 @@ def echo_io(*, err: bool = False) -> Any:
         echo=lambda line: click.echo(line, err=err),
         style=lambda text, colour: click.style(text, fg=colour) if colour else text,
     )
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM (CI cancelling a job) takes the same path as Ctrl-C: clean up what is safe, exit 130."""
-    import signal
-
-    def interrupt(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

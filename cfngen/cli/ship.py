@@ -18,10 +18,10 @@ from cfngen.cli.options import (
     echo_io,
     exclude_option,
     select_stacks,
-    sigterm_as_interrupt,
     stack_options,
 )
 from cfngen.errors import CfngenError
+from cfngen.interrupts import sigterm_as_interrupt
 
 
 def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
