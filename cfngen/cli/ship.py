@@ -93,7 +93,7 @@ def deploy(
 ) -> None:
     """Render, lint, package, upload, then create or update each stack through a change set."""
     from cfngen.deploy import report
-    from cfngen.deploy.engine import Options
+    from cfngen.deploy.engine import Options, Result
     from cfngen.deploy.pipeline import Settings, deploy_all
     from cfngen.render import write_atomic
 
@@ -111,6 +111,7 @@ def deploy(
     options = Options(update_if_exists=update_if_exists, dry_run=dry_run, confirm=ask, timeout=timeout)
     tests = report.load_smoke_tests(smoke_test) if smoke_test is not None else None
     io = echo_io(err=as_json)  # with --json, stdout carries only the JSON document
+    results: list[Result] = []
     try:
         with aws_session(region, profile, endpoint_url, local) as aws, sigterm_as_interrupt():
             results = deploy_all(aws, selected, settings, options, io)
@@ -118,7 +119,7 @@ def deploy(
                 report.run_smoke_tests(aws, results, tests, io)
     except CfngenError as exc:
         if as_json:
-            click.echo(report.deploy_json(exc.results))
+            click.echo(report.deploy_json(exc.results or results))  # a failed smoke test: all were deployed
         raise
     for line in report.summary(results, selected):
         io.echo(line)

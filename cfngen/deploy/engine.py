@@ -301,7 +301,7 @@ def outputs(aws: Any, stack: str) -> dict[str, str]:
     expected = deployed_template(cfn, stack).get("Outputs")
     if not expected:
         return {}
-    resources = cfn.describe_stack_resources(StackName=stack)["StackResources"]
+    resources = stack_resources(cfn, stack)
     # moto lists resources it skipped (unsupported types) or cannot name (permissions) without ids: leave out.
     ids = {
         str(r["LogicalResourceId"]): str(r["PhysicalResourceId"])
@@ -309,6 +309,12 @@ def outputs(aws: Any, stack: str) -> dict[str, str]:
         if r.get("LogicalResourceId") and r.get("PhysicalResourceId")
     }
     return {f"resource:{k}": ids[k] for k in sorted(ids)}
+
+
+def stack_resources(cfn: Any, stack: str) -> list[dict[str, Any]]:
+    """Every resource of the stack (ListStackResources pages; DescribeStackResources stops at 100)."""
+    pages = cfn.get_paginator("list_stack_resources").paginate(StackName=stack)
+    return [dict(r) for page in pages for r in page["StackResourceSummaries"]]
 
 
 def delete_stack(aws: Any, stack: str, io: Io, *, timeout: float | None) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cfngen.deploy.engine import describe_stack
+from cfngen.deploy.engine import describe_stack, stack_resources
 
 
 def stack_status(aws: Any, stack: str) -> dict[str, Any]:
@@ -25,7 +25,7 @@ def stack_status(aws: Any, stack: str) -> dict[str, Any]:
         "mappings": [],
         "permissions": [],
     }
-    resources = cfn.describe_stack_resources(StackName=stack)["StackResources"]
+    resources = stack_resources(cfn, stack)
     lam = aws.client("lambda")
     for res in sorted(resources, key=lambda r: str(r.get("LogicalResourceId", ""))):
         kind, physical = res.get("ResourceType"), res.get("PhysicalResourceId")

@@ -18,9 +18,11 @@ from typing import Any
 
 from cfngen import names
 from cfngen.deploy import awserrors
-from cfngen.deploy.engine import capabilities, deployed_template, describe_stack
+from cfngen.deploy.engine import capabilities, deployed_template, describe_stack, stack_resources
 from cfngen.deploy.events import EventStream, Io, delays, wait
 from cfngen.errors import OperationFailed, UsageError
+
+CONFIRM_LIMIT = 300.0  # seconds to wait for mappings to reach their state when no --timeout is given
 
 
 def functions(aws: Any, stack: str) -> dict[str, str]:
@@ -28,7 +30,7 @@ def functions(aws: Any, stack: str) -> dict[str, str]:
     cfn = aws.client("cloudformation")
     if describe_stack(cfn, stack) is None:
         raise UsageError(f"stack {stack} does not exist", hint="deploy it first: cfngen deploy " + stack)
-    resources = cfn.describe_stack_resources(StackName=stack)["StackResources"]
+    resources = stack_resources(cfn, stack)
     return {
         str(r["LogicalResourceId"]).removesuffix("Function"): str(r["PhysicalResourceId"])
         for r in resources
@@ -41,7 +43,9 @@ def resolve_function(aws: Any, stack: str, name: str | None) -> str:
     if name is None:
         if len(found) == 1:
             return next(iter(found.values()))
-        raise UsageError(f"stack {stack} has {len(found)} functions; name one: {', '.join(sorted(found)) or '(none)'}")
+        if not found:
+            raise UsageError(f"stack {stack} has no functions")
+        raise UsageError(f"stack {stack} has {len(found)} functions; name one: {', '.join(sorted(found))}")
     if name in found:
         return found[name]
     if name in found.values():
@@ -97,6 +101,8 @@ def contains(expected: Any, actual: Any) -> bool:
             and len(expected) <= len(actual)
             and all(contains(e, a) for e, a in zip(expected, actual, strict=False))
         )
+    if isinstance(expected, bool) != isinstance(actual, bool):
+        return False  # in Python True == 1; in JSON true and 1 differ
     return bool(expected == actual)
 
 
@@ -161,17 +167,18 @@ def switch(
 def _confirm(aws: Any, stack: str, chosen: Sequence[str], state: str, io: Io, timeout: float | None) -> dict[str, str]:
     """Lambda moves mappings through Enabling/Disabling: poll until each reports the wanted state."""
     cfn, lam = aws.client("cloudformation"), aws.client("lambda")
-    resources = cfn.describe_stack_resources(StackName=stack)["StackResources"]
+    resources = stack_resources(cfn, stack)
     uuids = {str(r["LogicalResourceId"]).removesuffix("Mapping"): r["PhysicalResourceId"] for r in resources
              if r.get("ResourceType") == "AWS::Lambda::EventSourceMapping"}  # fmt: skip
-    deadline = None if timeout is None else io.clock() + timeout
+    # Lambda settles a mapping within seconds; without a --timeout, give up after CONFIRM_LIMIT rather than never.
+    deadline = io.clock() + (CONFIRM_LIMIT if timeout is None else timeout)
     states: dict[str, str] = {}
     for delay in delays(io.rng):
         states = {m: str(lam.get_event_source_mapping(UUID=uuids[m])["State"]) for m in chosen}
         if all(s == state for s in states.values()):
             return states
         if any(s not in ("Enabling", "Disabling", "Updating", "Creating", state) for s in states.values()) or (
-            deadline is not None and io.clock() + delay > deadline
+            io.clock() + delay > deadline
         ):
             break
         io.sleep(delay)

@@ -53,8 +53,8 @@ def load_smoke_tests(path: Path) -> dict[str, dict[str, Any]]:
     import yaml  # cfn-lint's dependency; YAML is a superset of JSON, so one parser reads both
 
     try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise UsageError(f"{path}: cannot be read as JSON or YAML: {exc}") from exc
     if not isinstance(data, dict) or not data:
         raise UsageError(f"{path}: expected a mapping of function name -> payload, or -> {{payload, expect, stack}}")
@@ -84,8 +84,12 @@ def invoke_and_check(
         raise OperationFailed(f"{function}: the response does not contain {json.dumps(expected, sort_keys=True)}")
 
 
+DEPLOYED = {"created", "updated", "no-changes", "up-to-date"}
+
+
 def run_smoke_tests(aws: Any, results: Sequence[Result], tests: dict[str, dict[str, Any]], io: Io) -> None:
-    deployed = {r.stack: functions(aws, r.stack) for r in results}
+    """Invoke each named function of the stacks this run left deployed (not cancelled ones)."""
+    deployed = {r.stack: functions(aws, r.stack) for r in results if r.result in DEPLOYED}
     for fn, spec in tests.items():
         owners = [s for s, fns in deployed.items() if fn in fns and spec.get("stack", s) == s]
         if len(owners) != 1:
