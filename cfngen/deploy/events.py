@@ -2,7 +2,8 @@
 
 Only this run's events are shown: those carrying our ClientRequestToken, or (where the engine sets no
 token, as moto does) those after the run started. Polls start fast so a quick backend is not slowed
-down, and back off to a cap; throttling is absorbed by botocore's adaptive retries.
+down, and back off to a cap; throttling is absorbed by botocore's adaptive retries, and a poll throttled
+past them is skipped: it never fails a deploy.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from cfngen.deploy import awserrors
 from cfngen.errors import OperationFailed
 
 Event = dict[str, Any]
@@ -107,14 +109,21 @@ def first_failure(events: list[Event]) -> Event | None:
 def wait(cfn: Any, stream: EventStream, io: Io, *, timeout: float | None) -> str:
     """Poll until the stack leaves *_IN_PROGRESS, printing events; returns the final status."""
     deadline = None if timeout is None else io.clock() + timeout
+    status = "an operation in progress"
     for delay in delays(io.rng):
-        for event in stream.poll():
-            io.echo(describe(event, io.style))
-        status = str(cfn.describe_stacks(StackName=stream.stack)["Stacks"][0]["StackStatus"])
-        if not in_progress(status):
-            for event in stream.poll():  # the last events may land after the status flips
+        try:
+            for event in stream.poll():
                 io.echo(describe(event, io.style))
-            return status
+            status = str(cfn.describe_stacks(StackName=stream.stack)["Stacks"][0]["StackStatus"])
+        except Exception as exc:
+            if not awserrors.is_throttling(exc):
+                raise
+            # Throttled past botocore's own retries: a poll tells us nothing, it is no failure. Back off.
+        else:
+            if not in_progress(status):
+                for event in stream.poll():  # the last events may land after the status flips
+                    io.echo(describe(event, io.style))
+                return status
         if deadline is not None and io.clock() + delay > deadline:
             raise OperationFailed(
                 f"timed out: stack {stream.stack} is still {status}",

@@ -454,41 +454,70 @@ def test_throttled_first_describe_is_not_a_missing_stack(h: Harness) -> None:
     assert h.calls == ["describe_stacks"]
 
 
-def test_throttled_poll_during_execution_propagates_without_cleanup(h: Harness) -> None:
-    """moto never throttles. A throttled DescribeStacks while the stack is updating is not a status: the error
-    surfaces and nothing is deleted (the operation goes on in CloudFormation)."""
+def test_throttled_poll_during_execution_is_absorbed(h: Harness) -> None:
+    """moto never throttles. A DescribeStacks throttled past botocore's retries while the stack updates tells
+    nothing about the stack: the poll backs off and asks again, and the deploy completes."""
     h.stack("UPDATE_COMPLETE", parameters=OLD_CODE)
     h.template(OLD_TEMPLATE)
     token = h.change_set("UPDATE")
     h.execute(token)
     h.events()
     h.throttled()
-    with pytest.raises(ClientError, match="Rate exceeded"):
-        h.deploy()
+    h.run_to(token, "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE")
+    h.stack("UPDATE_COMPLETE", outputs=True)  # outputs()
+    result = h.deploy()
+    h.stubber.assert_no_pending_responses()
+    assert result.result == "updated"
     assert h.mutations() == ["create_change_set", "execute_change_set"]
+    assert len(h.sleeps) >= 2  # backed off after the throttled poll
 
 
-def test_throttled_poll_while_deleting_a_failed_create_does_not_create(h: Harness) -> None:
+def test_throttled_poll_while_deleting_a_failed_create_waits_for_the_delete(h: Harness) -> None:
     """moto never throttles. Waiting for a ROLLBACK_COMPLETE stack's delete, a throttled DescribeStacks must not
-    be taken for "deleted": no change set is created on top of a stack that may still exist."""
+    be taken for "deleted" nor fail the deploy: polling goes on until the stack is really gone."""
     h.stack("ROLLBACK_COMPLETE")
     token = h.token()
     h.delete_stack(token)
     h.events()
     h.throttled()
-    with pytest.raises(ClientError, match="Rate exceeded"):
-        h.deploy()
-    assert h.mutations() == ["delete_stack"]
+    h.stack_event("DELETE_IN_PROGRESS", token)
+    h.events()
+    h.stack("DELETE_IN_PROGRESS")
+    h.error("describe_stack_events", "ValidationError", f"Stack [{STACK}] does not exist", {"StackName": STACK})
+    h.missing()
+    h.create_and_execute("CREATE")
+    result = h.deploy()
+    h.stubber.assert_no_pending_responses()
+    assert result.result == "created"
+    assert h.mutations() == ["delete_stack", "create_change_set", "execute_change_set"]
 
 
 def test_throttled_poll_while_waiting_for_another_operation(h: Harness) -> None:
-    """moto never throttles nor shows *_IN_PROGRESS: the throttle surfaces and nothing is mutated."""
+    """moto never throttles nor shows *_IN_PROGRESS: a throttled poll is skipped, the wait goes on, then the
+    engine decides again (here: update)."""
     h.stack("UPDATE_IN_PROGRESS")
     h.events()
     h.throttled()
-    with pytest.raises(ClientError):
+    h.run_to(None, "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE")
+    h.stack("UPDATE_COMPLETE", parameters=OLD_CODE)
+    h.template(OLD_TEMPLATE)
+    h.create_and_execute("UPDATE")
+    result = h.deploy()
+    h.stubber.assert_no_pending_responses()
+    assert result.result == "updated"
+
+
+def test_access_denied_during_a_poll_is_not_absorbed(h: Harness) -> None:
+    """Only throttling is skipped: any other error while polling surfaces (nothing is deleted)."""
+    h.stack("UPDATE_COMPLETE", parameters=OLD_CODE)
+    h.template(OLD_TEMPLATE)
+    token = h.change_set("UPDATE")
+    h.execute(token)
+    h.events()
+    h.error("describe_stacks", "AccessDenied", "not authorized", {"StackName": STACK})
+    with pytest.raises(ClientError, match="not authorized"):
         h.deploy()
-    assert h.mutations() == []
+    assert h.mutations() == ["create_change_set", "execute_change_set"]
 
 
 # --- empty change sets --------------------------------------------------------------------------------
