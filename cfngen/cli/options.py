@@ -80,6 +80,18 @@ def aws_options(f: F) -> F:
     return f
 
 
+def artifact_options(f: F) -> F:
+    """Where code goes: shared by deploy and diff (a diff is a dry-run deploy, so it uploads the same way)."""
+    f = click.option("--kms-key-id", help="SSE-KMS key for uploaded artifacts.")(f)
+    f = click.option(
+        "--artifact-prefix", default="cfngen", show_default=True, help="Key prefix in the artifact bucket."
+    )(f)
+    f = click.option(
+        "--artifact-bucket", help="S3 bucket for code (default: the bootstrap bucket, created on first use)."
+    )(f)
+    return exclude_option(f)
+
+
 def exclude_option(f: F) -> F:
     return click.option(
         "--exclude", multiple=True, metavar="GLOB", help="Leave matching files out of function zips (repeatable)."

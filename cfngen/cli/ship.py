@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from cfngen.cli.options import (
+    artifact_options,
     aws_options,
     aws_session,
     debug_option,
@@ -49,10 +50,7 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 @click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Stack tag (repeatable).")
 @click.option("--termination-protection", is_flag=True, help="Turn on termination protection.")
 @click.option("--timeout", type=float, default=None, help="Seconds to wait for each stack before giving up.")
-@click.option("--artifact-bucket", help="S3 bucket for code (default: the bootstrap bucket, created on first use).")
-@click.option("--artifact-prefix", default="cfngen", show_default=True, help="Key prefix in the artifact bucket.")
-@click.option("--kms-key-id", help="SSE-KMS key for uploaded artifacts.")
-@exclude_option
+@artifact_options
 @click.option("--outputs-file", type=click.Path(dir_okay=False, path_type=Path), help="Write the outputs for CI.")
 @click.option(
     "--outputs-format",
@@ -181,8 +179,7 @@ def delete(
 @click.command()
 @stack_options
 @aws_options
-@click.option("--artifact-bucket", help="S3 bucket for code (default: the bootstrap bucket).")
-@click.option("--artifact-prefix", default="cfngen", show_default=True)
+@artifact_options
 def diff(
     stacks_dir: Path,
     templates_dir: Path,
@@ -193,38 +190,23 @@ def diff(
     local: bool,
     artifact_bucket: str | None,
     artifact_prefix: str,
+    kms_key_id: str | None,
+    exclude: tuple[str, ...],
 ) -> None:
     """Change-set rows (a dry-run deploy) plus a text diff against the deployed template."""
-    import difflib
-    import json
-
-    from cfngen.deploy.engine import Options, describe_stack
+    from cfngen.deploy.engine import Options
+    from cfngen.deploy.inspect import template_diff
     from cfngen.deploy.pipeline import Settings, deploy_all
     from cfngen.render import canonical_json
 
     selected = select_stacks(stacks_dir, stacks)
+    settings = Settings(
+        artifact_bucket=artifact_bucket, artifact_prefix=artifact_prefix, kms_key_id=kms_key_id, exclude=exclude
+    )
     with aws_session(region, profile, endpoint_url, local) as aws:
-        cfn = aws.client("cloudformation")
-        deploy_all(
-            aws,
-            selected,
-            Settings(artifact_bucket=artifact_bucket, artifact_prefix=artifact_prefix),
-            Options(dry_run=True),
-            echo_io(),
-        )
+        deploy_all(aws, selected, settings, Options(dry_run=True), echo_io())
         for stack in selected:
-            deployed = ""
-            if describe_stack(cfn, stack.name) is not None:
-                body = cfn.get_template(StackName=stack.name, TemplateStage="Original")["TemplateBody"]
-                deployed = canonical_json(body if isinstance(body, dict) else json.loads(body))
-            text = "".join(
-                difflib.unified_diff(
-                    deployed.splitlines(keepends=True),
-                    canonical_json(stack.template()).splitlines(keepends=True),
-                    fromfile=f"{stack.name} (deployed)",
-                    tofile=f"{stack.name} (local)",
-                )
-            )
+            text = template_diff(aws, stack.name, canonical_json(stack.template()))
             click.echo(text or f"{stack.name}: template identical to the deployed one")
 
 

@@ -292,3 +292,21 @@ def test_deploy_after_disable_keeps_the_mapping_disabled(project: Path, moto_res
     forced = deploy("it-clicks", "--parameter", "CounterClicksEnabled=true")
     assert forced.exit_code == 0, forced.output
     assert lam.get_event_source_mapping(UUID=uuid)["State"] == "Enabled"
+
+
+def test_diff_shows_change_set_rows_and_template_diff_and_changes_nothing(project: Path, moto_reset: Any) -> None:
+    assert deploy("it-hello").exit_code == 0
+    same = run("diff", "--artifact-bucket", BUCKET, "it-hello")
+    assert same.exit_code == 0, same.output
+    assert "template identical to the deployed one" in same.output
+
+    (project / "stacks/a_hello.py").write_text(
+        textwrap.dedent(HELLO).replace('runtime="python3.12")', 'runtime="python3.12", environment={"MODE": "x"})')
+    )
+    changed = run("diff", "--artifact-bucket", BUCKET, "it-hello")
+    assert changed.exit_code == 0, changed.output
+    assert "~ HelloFunction (AWS::Lambda::Function)" in changed.output
+    assert "--- it-hello (deployed)" in changed.output
+    assert any(line.startswith("+") and '"MODE": "x"' in line for line in changed.output.splitlines())
+    cfn = moto_reset.client("cloudformation")
+    assert "MODE" not in json.dumps(cfn.get_template(StackName="it-hello")["TemplateBody"])  # nothing deployed
