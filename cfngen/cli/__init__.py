@@ -41,8 +41,27 @@ class CfngenGroup(click.Group):
         except Exception as exc:
             if ctx.meta.get("cfngen.debug"):
                 raise
+            aws = aws_error(exc)
+            if aws is not None:  # AWS said no, or could not be reached: the operation failed, cfngen did not
+                click.echo(click.style("error: ", fg="red", bold=True) + aws, err=True)
+                ctx.exit(1)
             click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", err=True)
             ctx.exit(1)
+
+
+def aws_error(exc: Exception) -> str | None:
+    """A botocore error as one line with a hint, or None for anything else (without importing botocore)."""
+    if not type(exc).__module__.startswith("botocore"):
+        return None
+    name = type(exc).__name__
+    hints = {
+        "NoCredentialsError": "configure AWS credentials (or AWS_PROFILE), or try it with --local",
+        "NoRegionError": "pass --region, set AWS_REGION, or region in [tool.cfngen]",
+        "ProfileNotFound": "check --profile / AWS_PROFILE against ~/.aws/config",
+        "EndpointConnectionError": "check --region and --endpoint-url, and the network",
+    }
+    hint = hints.get(name)
+    return f"AWS: {exc}" + (f"\n  hint: {hint}" if hint else "")
 
 
 def _load_config(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:

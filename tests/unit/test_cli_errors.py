@@ -1,0 +1,34 @@
+"""AWS errors reach the user as one line with a hint and exit 1, never as an 'internal error' traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+from click.testing import CliRunner
+
+from cfngen.cli import aws_error, cli
+
+
+def test_botocore_errors_become_messages_with_hints() -> None:
+    text = aws_error(NoCredentialsError())
+    assert text is not None and "Unable to locate credentials" in text and "--local" in text
+    conn = aws_error(EndpointConnectionError(endpoint_url="http://localhost:1"))
+    assert conn is not None and "--endpoint-url" in conn
+    denied = ClientError({"Error": {"Code": "AccessDenied", "Message": "nope"}}, "DescribeStacks")
+    assert aws_error(denied) == f"AWS: {denied}"
+    assert aws_error(ValueError("x")) is None
+
+
+def test_missing_credentials_exit_1_without_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    result = CliRunner().invoke(cli, ["outputs", "some-stack", "--region", "us-east-1"])
+    assert result.exit_code == 1
+    assert "Unable to locate credentials" in result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
