@@ -36,11 +36,11 @@ class Target:
     stack: str
     template: str
     parameters: Mapping[str, str]
-    template_url: str | None = None  # set when the template is too big to send inline
     tags: Mapping[str, str] = field(default_factory=dict)
     explicit: frozenset[str] = frozenset()  # parameters the user set with --parameter
     termination_protection: bool = False
-    # Work that is only needed when something will change: upload code (returns a TemplateURL or None),
+    # Work that is only needed when something will change: upload code (returns a TemplateURL when the
+    # template is too big to send inline, else None),
     # and the gate that must pass before anything executes (lint, running alongside).
     upload: Callable[[], str | None] | None = field(default=None, compare=False)
     gate: Callable[[], None] | None = field(default=None, compare=False)
@@ -103,7 +103,7 @@ def deploy_stack(aws: Any, target: Target, options: Options, io: Io) -> Result:
             return result
     change_set_type = "UPDATE" if current is not None else "CREATE"
     token = f"cfngen-{uuid.uuid4()}"
-    url = target.upload() if target.upload is not None else target.template_url
+    url = target.upload() if target.upload is not None else None
     body = {"TemplateURL": url} if url else {"TemplateBody": target.template}
     try:
         created = changeset.create(
