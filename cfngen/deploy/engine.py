@@ -258,7 +258,14 @@ def _delete_empty_stack(cfn: Any, stack: str) -> None:
 
 def _protect(cfn: Any, stack: str, target: Target, current: Mapping[str, Any] | None) -> None:
     if target.termination_protection and not (current or {}).get("EnableTerminationProtection"):
-        cfn.update_termination_protection(StackName=stack, EnableTerminationProtection=True)
+        try:
+            cfn.update_termination_protection(StackName=stack, EnableTerminationProtection=True)
+        except Exception as exc:  # e.g. denied; moto 5 does not implement this call at all (HTTP 500)
+            raise OperationFailed(
+                f"{stack}: deployed, but termination protection could not be turned on: {awserrors.message(exc)}",
+                hint=f"aws cloudformation update-termination-protection --enable-termination-protection "
+                f"--stack-name {stack}",
+            ) from exc
 
 
 def _execute(cfn: Any, created: changeset.ChangeSet, token: str, target: Target, io: Io, options: Options) -> None:

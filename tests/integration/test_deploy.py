@@ -310,3 +310,34 @@ def test_diff_shows_change_set_rows_and_template_diff_and_changes_nothing(projec
     assert any(line.startswith("+") and '"MODE": "x"' in line for line in changed.output.splitlines())
     cfn = moto_reset.client("cloudformation")
     assert "MODE" not in json.dumps(cfn.get_template(StackName="it-hello")["TemplateBody"])  # nothing deployed
+
+
+def test_tags_and_parameters(project: Path, moto_reset: Any) -> None:
+    first = deploy_json("it-hello", "--tag", "team=orders")
+    assert [r["result"] for r in first] == ["created"]
+    described = moto_reset.client("cloudformation").describe_stacks(StackName="it-hello")["Stacks"][0]
+    assert {t["Key"]: t["Value"] for t in described["Tags"]} == {"team": "orders"}
+
+    # A tag change is a change: cfngen must not take the "up to date" shortcut but ask CloudFormation. AWS
+    # updates the stack's tags through the change set; moto 5 answers "No updates are to be performed."
+    retagged = deploy_json("it-hello", "--tag", "team=billing")
+    assert [r["result"] for r in retagged] in (["updated"], ["no-changes"])
+
+    unknown = deploy("it-hello", "--parameter", "NoSuchParameter=1")
+    assert unknown.exit_code == 2
+    assert "no selected stack has that parameter" in unknown.output
+    assert "HelloCodeKey" in unknown.output  # the parameters it does have
+    malformed = deploy("it-hello", "--tag", "novalue")
+    assert malformed.exit_code == 2
+    assert "KEY=VALUE" in malformed.output
+
+
+def test_termination_protection_failure_is_reported(project: Path, moto_reset: Any) -> None:
+    """moto 5 does not implement UpdateTerminationProtection (HTTP 500): the deploy itself succeeds, and the
+    failure to protect is reported with the command to finish the job (the AWS path is stubbed in the unit
+    tests)."""
+    result = deploy("it-hello", "--termination-protection")
+    assert result.exit_code == 1
+    assert "deployed, but termination protection could not be turned on" in result.output
+    assert "update-termination-protection --enable-termination-protection" in result.output
+    assert stack_status(moto_reset, "it-hello") == "CREATE_COMPLETE"
