@@ -43,7 +43,8 @@ def load_file(path: Path) -> list[Stack]:
 
 
 def discover(stacks_dir: Path) -> list[Stack]:
-    """Every stack, in file-name order then definition order: the order `deploy` uses."""
+    """Every stack, in file-name order then definition order: the order `deploy` uses. None is an error:
+    an empty or mistyped stacks directory must not pass `check` or `deploy` as a silent no-op."""
     if not stacks_dir.is_dir():
         raise UsageError(f"stacks directory {stacks_dir} does not exist", hint="set --stacks-dir or stacks-dir "
                          "in [tool.cfngen] of pyproject.toml")  # fmt: skip
@@ -58,6 +59,12 @@ def discover(stacks_dir: Path) -> list[Stack]:
                                  "allowed: each stack name once")  # fmt: skip
             seen[stack.name] = path
             stacks.append(stack)
+    if not stacks:
+        raise UsageError(
+            f"no stacks in {stacks_dir}",
+            hint="a stack is a module-level `stack = Stack(...)` in a stacks/*.py file (files starting with _ "
+            "are helpers)",
+        )
     return stacks
 
 

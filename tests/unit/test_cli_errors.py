@@ -32,3 +32,13 @@ def test_missing_credentials_exit_1_without_traceback(tmp_path: Path, monkeypatc
     assert result.exit_code == 1
     assert "Unable to locate credentials" in result.output
     assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+def test_no_stacks_is_a_usage_error_not_a_silent_success(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "_helpers.py").write_text("X = 1\n")
+    monkeypatch.chdir(tmp_path)
+    for verb in ("check", "render", "lint"):
+        result = CliRunner().invoke(cli, [verb])
+        assert result.exit_code == 2, (verb, result.output)
+        assert "no stacks in stacks" in result.output
