@@ -18,6 +18,8 @@ from typing import Any
 from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, s3
 
 from cfngen.build import iam
+from cfngen.deploy import awserrors
+from cfngen.errors import OperationFailed
 
 STACK_NAME = "cfngen-bootstrap"
 BUCKET = "Bucket"  # logical id of the bucket
@@ -117,3 +119,24 @@ def find(aws: Any) -> str | None:
         if resource.get("LogicalResourceId") == BUCKET and resource.get("PhysicalResourceId"):
             return str(resource["PhysicalResourceId"])
     return None
+
+
+def outlived_bucket(aws: Any) -> str | None:
+    """The bucket of a bootstrap stack that was deleted: it is retained (so deployed stacks keep their code)
+    and its fixed name would make a new bootstrap stack fail. None when there is no such bucket."""
+    from cfngen.deploy.engine import describe_stack
+
+    if describe_stack(aws.client("cloudformation"), STACK_NAME) is not None:
+        return None  # the stack exists (in some state): the deploy engine decides what to do with it
+    account = str(aws.client("sts").get_caller_identity()["Account"])
+    name = bucket_name(account, aws.region_name)
+    try:
+        aws.client("s3").head_bucket(Bucket=name)
+    except Exception as exc:
+        if awserrors.code(exc) in ("404", "NoSuchBucket", "NotFound"):
+            return None
+        raise OperationFailed(
+            f"bucket {name} exists but cannot be used: {awserrors.message(exc)}",
+            hint="pass --artifact-bucket, or free the name",
+        ) from exc
+    return name

@@ -50,6 +50,8 @@ def artifact_bucket(aws: Any, settings: Settings, io: Io) -> str:
     if settings.artifact_bucket:
         return settings.artifact_bucket
     found = bootstrap.find(aws)
+    if found is None and (found := bootstrap.outlived_bucket(aws)) is not None:
+        io.echo(f"using {found}: it outlived its {bootstrap.STACK_NAME} stack (the bucket is retained)")
     if found is None:
         from cfngen.render import canonical_json
 

@@ -341,3 +341,14 @@ def test_termination_protection_failure_is_reported(project: Path, moto_reset: A
     assert "deployed, but termination protection could not be turned on" in result.output
     assert "update-termination-protection --enable-termination-protection" in result.output
     assert stack_status(moto_reset, "it-hello") == "CREATE_COMPLETE"
+
+
+def test_bootstrap_bucket_that_outlived_its_stack_is_reused(project: Path, moto_reset: Any) -> None:
+    """The bucket is retained when the bootstrap stack is deleted; a new bootstrap stack would fail on its name."""
+    moto_reset.client("s3").create_bucket(Bucket="cfngen-artifacts-123456789012-us-east-1")
+    result = run("deploy", "it-hello")
+    assert result.exit_code == 0, result.output
+    assert "outlived its cfngen-bootstrap stack" in result.output
+    assert stack_status(moto_reset, "cfngen-bootstrap") is None
+    key = function_code_key(moto_reset, "it-hello", "Hello")
+    moto_reset.client("s3").head_object(Bucket="cfngen-artifacts-123456789012-us-east-1", Key=key)
