@@ -35,6 +35,9 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
     return out
 
 
+LOCAL_TIMEOUT = 60.0  # seconds: the default --timeout on the embedded emulator
+
+
 @click.command()
 @stack_options
 @aws_options
@@ -106,6 +109,8 @@ def deploy(
         termination_protection=termination_protection,
     )
     ask = (lambda cs: click.confirm(f"execute the change set for {cs.stack}?", default=False)) if confirm else None
+    if local and timeout is None:
+        timeout = LOCAL_TIMEOUT  # moto finishes within the request; a stack still in progress is stuck for good
     options = Options(update_if_exists=update_if_exists, dry_run=dry_run, confirm=ask, timeout=timeout)
     tests = report.load_smoke_tests(smoke_test) if smoke_test is not None else None
     io = echo_io(err=as_json)  # with --json, stdout carries only the JSON document
