@@ -103,7 +103,8 @@ def _long_name(param: click.Option) -> str:
 def cli() -> None:
     """Python stack definitions -> reviewed, linted CloudFormation for AWS Lambda.
 
-    Stacks are defined in stacks/*.py, rendered into templates/ (committed), linted with cfn-lint.
+    Stacks are defined in stacks/*.py, rendered into templates/ (committed), linted with cfn-lint, and
+    deployed through change sets. Try it without an AWS account: cfngen deploy --local.
     """
 
 
