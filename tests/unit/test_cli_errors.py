@@ -42,3 +42,38 @@ def test_no_stacks_is_a_usage_error_not_a_silent_success(tmp_path: Path, monkeyp
         result = CliRunner().invoke(cli, [verb])
         assert result.exit_code == 2, (verb, result.output)
         assert "no stacks in stacks" in result.output
+
+
+def test_interrupt_exits_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (or SIGTERM, turned into the same) anywhere in a deploy: one line, exit 130, no traceback."""
+    import cfngen.deploy.pipeline as pipeline
+
+    (tmp_path / "stacks" / "fn").mkdir(parents=True)
+    (tmp_path / "stacks" / "fn" / "app.py").write_text("def handler(e, c):\n    return e\n")
+    (tmp_path / "stacks" / "s.py").write_text(
+        "from cfngen import Stack\nstack = Stack('s')\n"
+        "stack.function('F', code='fn', handler='app.handler', runtime='python3.12')\n"
+    )
+    monkeypatch.chdir(tmp_path)
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "deploy_all", interrupted)
+    result = CliRunner().invoke(cli, ["deploy", "--region", "us-east-1"])
+    assert result.exit_code == 130
+    assert "interrupted" in result.output and "Traceback" not in result.output
+
+
+def test_sigterm_becomes_keyboard_interrupt_inside_the_block_only() -> None:
+    import os
+    import signal
+    import time
+
+    from cfngen.interrupts import sigterm_as_interrupt
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt), sigterm_as_interrupt():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler raises long before this ends
+    assert signal.getsignal(signal.SIGTERM) == before
