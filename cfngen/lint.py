@@ -57,12 +57,15 @@ class Linter:
     def lint(self, text: str) -> list[Finding]:
         return self.lint_many([text])[0]
 
+    def _read(self, path: Path | None) -> list[Finding] | None:
+        if path is None or not path.exists():
+            return None
+        return [Finding(**f) for f in json.loads(path.read_text())]
+
     def cached(self, texts: Sequence[str]) -> list[list[Finding]] | None:
         """Every text's findings from the cache, or None when any one is missing."""
-        paths = [self._cached(t) for t in texts]
-        if not all(p is not None and p.exists() for p in paths):
-            return None
-        return [[Finding(**f) for f in json.loads(p.read_text())] for p in paths if p is not None]
+        found = [self._read(self._cached(t)) for t in texts]
+        return None if any(f is None for f in found) else [f or [] for f in found]
 
     def in_background(self, texts: Sequence[str]) -> Callable[[], list[list[Finding]]]:
         """Start linting `texts` in a child process; the returned call waits for the findings."""
@@ -91,9 +94,7 @@ class Linter:
         from cfngen.render import write_atomic
 
         paths = [self._cached(t) for t in texts]
-        results: list[list[Finding] | None] = [
-            [Finding(**f) for f in json.loads(p.read_text())] if p is not None and p.exists() else None for p in paths
-        ]
+        results = [self._read(p) for p in paths]
         todo = [i for i, r in enumerate(results) if r is None]
         for i, findings in zip(todo, self._lint_all([texts[i] for i in todo]), strict=True):
             results[i] = findings

@@ -6,6 +6,9 @@ time, not a troposphere error at build time); build uses the same functions to n
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 SUFFIXES: dict[str, tuple[str, ...]] = {
     "function": ("Function", "Role", "LogGroup", "CodeBucket", "CodeKey", "SourcesPolicy"),
     "kinesis": ("Stream",),
@@ -35,6 +38,14 @@ def enabled_parameter(mapping: str) -> str:
     return f"{mapping}Enabled"
 
 
-def mapping_from_parameter(parameter: str) -> str | None:
-    """The mapping a parameter drives, or None: how enable/disable find mappings in a deployed template."""
-    return parameter.removesuffix("Enabled") if parameter.endswith("Enabled") else None
+def switches(template: Mapping[str, Any]) -> dict[str, str]:
+    """Mapping name -> the parameter that switches it, in a rendered or deployed template.
+
+    A parameter is a switch only when the mapping it names exists: a user's own `LoggingEnabled` is not.
+    """
+    resources = template.get("Resources", {})
+    return {
+        key.removesuffix("Enabled"): key
+        for key in template.get("Parameters", {})
+        if key.endswith("Enabled") and f"{key.removesuffix('Enabled')}Mapping" in resources
+    }

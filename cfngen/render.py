@@ -99,10 +99,10 @@ def staleness(path: Path, expected: str) -> Staleness:
     current = path.read_text() if path.exists() else ""
     if current == expected:
         return Staleness(path, "")
-    diff = difflib.unified_diff(
-        current.splitlines(keepends=True),
-        expected.splitlines(keepends=True),
-        fromfile=f"{path} (committed)" if path.exists() else f"{path} (missing)",
-        tofile=f"{path} (rendered)",
-    )
-    return Staleness(path, "".join(diff))
+    before = f"{path} (committed)" if path.exists() else f"{path} (missing)"
+    return Staleness(path, unified_diff(current, expected, before, f"{path} (rendered)"))
+
+
+def unified_diff(old: str, new: str, fromfile: str, tofile: str) -> str:
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile, tofile)
+    return "".join(lines)

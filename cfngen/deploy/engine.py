@@ -207,13 +207,10 @@ def _keep_deployed_switches(
     old_defaults = {k: str(v["Default"]) for k, v in previous.items() if "Default" in v}
     parameters = dict(target.parameters)
     notes = []
-    for key, spec in template.get("Parameters", {}).items():
-        mapping = names.mapping_from_parameter(key)
-        if mapping is None or f"{mapping}Mapping" not in template.get("Resources", {}):
-            continue  # a parameter that merely ends in "Enabled"
+    for mapping, key in names.switches(template).items():
         if key in target.explicit or key not in deployed:
             continue
-        default = str(spec.get("Default"))
+        default = str(template["Parameters"][key].get("Default"))
         if old_defaults.get(key) not in (None, default):
             notes.append(f"{mapping}: Enabled={default} (the spec's default changed)")
             parameters[key] = default

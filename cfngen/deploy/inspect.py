@@ -62,21 +62,12 @@ def stack_status(aws: Any, stack: str) -> dict[str, Any]:
 
 def template_diff(aws: Any, stack: str, local_text: str) -> str:
     """Unified diff from the deployed template (canonical form; empty when not deployed) to `local_text`."""
-    import difflib
-
     from cfngen.deploy.engine import deployed_template
-    from cfngen.render import canonical_json
+    from cfngen.render import canonical_json, unified_diff
 
     cfn = aws.client("cloudformation")
     deployed = canonical_json(deployed_template(cfn, stack)) if describe_stack(cfn, stack) is not None else ""
-    return "".join(
-        difflib.unified_diff(
-            deployed.splitlines(keepends=True),
-            local_text.splitlines(keepends=True),
-            fromfile=f"{stack} (deployed)",
-            tofile=f"{stack} (local)",
-        )
-    )
+    return unified_diff(deployed, local_text, f"{stack} (deployed)", f"{stack} (local)")
 
 
 def lines(report: dict[str, Any]) -> list[str]:

@@ -108,13 +108,7 @@ def contains(expected: Any, actual: Any) -> bool:
 
 def mappings(aws: Any, stack: str) -> dict[str, str]:
     """Mapping name -> its Enabled parameter, read from the deployed template (not the local spec)."""
-    template = deployed_template(aws.client("cloudformation"), stack)
-    found = {}
-    for key in template.get("Parameters", {}):
-        mapping = names.mapping_from_parameter(key)
-        if mapping is not None and f"{mapping}Mapping" in template.get("Resources", {}):
-            found[mapping] = key
-    return found
+    return names.switches(deployed_template(aws.client("cloudformation"), stack))
 
 
 def switch(
