@@ -1,7 +1,7 @@
 """cfngen: Python stack definitions -> reviewed, linted CloudFormation for AWS Lambda."""
 
+from cfngen.definitions import DynamoDBTable, Function, KinesisStream, S3Bucket, SnsTopic, Stack
 from cfngen.errors import CfngenError, SpecError
-from cfngen.spec import DynamoDBTable, Function, KinesisStream, S3Bucket, SnsTopic, Stack
 
 __all__ = [
     "CfngenError",

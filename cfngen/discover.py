@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from cfngen.definitions import Stack
 from cfngen.errors import SpecError, UsageError
-from cfngen.spec import Stack
 
 
 def load_file(path: Path) -> list[Stack]:

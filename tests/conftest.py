@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from cfngen.definitions import Stack
 from cfngen.lint import Linter
-from cfngen.spec import Stack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 STACKS_DIR = PROJECT_ROOT / "stacks"

@@ -65,7 +65,7 @@ def status(
     """Stack status, functions (runtime, code sha), mappings (state, batch size), push permissions."""
     import json
 
-    from cfngen.deploy.inspect import lines, stack_status
+    from cfngen.deploy.status import lines, stack_status
 
     names = list(stacks) or [s.name for s in select_stacks(stacks_dir, ())]
     with aws_session(region, profile, endpoint_url, local) as aws:

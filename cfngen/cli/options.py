@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from cfngen.spec import Stack
+    from cfngen.definitions import Stack
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -200,8 +200,8 @@ def diff(
 ) -> None:
     """Change-set rows (a dry-run deploy) plus a text diff against the deployed template."""
     from cfngen.deploy.engine import Options
-    from cfngen.deploy.inspect import template_diff
     from cfngen.deploy.pipeline import Settings, deploy_all
+    from cfngen.deploy.status import template_diff
     from cfngen.render import canonical_json
 
     selected = select_stacks(stacks_dir, stacks)

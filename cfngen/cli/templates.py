@@ -15,11 +15,11 @@ from cfngen.cli.options import fmt_option, select_stacks, stack_options
 from cfngen.errors import OperationFailed
 
 if TYPE_CHECKING:
-    from cfngen.spec import Stack
+    from cfngen.definitions import Stack
 
 
 def _notes(stack: Stack) -> None:
-    from cfngen.build.triggers import notes
+    from cfngen.builders.triggers import notes
 
     for note in notes(stack):
         click.echo(click.style("  note: ", fg="yellow") + note)

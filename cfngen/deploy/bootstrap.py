@@ -17,7 +17,7 @@ from typing import Any
 
 from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, s3
 
-from cfngen.build import iam
+from cfngen.builders import iam
 from cfngen.deploy import awserrors
 from cfngen.errors import OperationFailed
 

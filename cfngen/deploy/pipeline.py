@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cfngen.definitions import Stack
 from cfngen.deploy import artifacts, bootstrap
 from cfngen.deploy.engine import Options, Result, Target, deploy_stack
 from cfngen.deploy.events import Io
 from cfngen.errors import CfngenError, OperationFailed, UsageError
-from cfngen.spec import Stack
 
 
 @dataclass(frozen=True)

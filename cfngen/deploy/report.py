@@ -9,15 +9,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cfngen.definitions import Stack
 from cfngen.deploy.engine import Result
 from cfngen.deploy.events import Io
 from cfngen.deploy.operate import contains, functions, invoke
 from cfngen.errors import OperationFailed, UsageError
-from cfngen.spec import Stack
 
 
 def summary(results: Sequence[Result], stacks: Sequence[Stack]) -> list[str]:
-    from cfngen.build.triggers import notes
+    from cfngen.builders.triggers import notes
 
     by_name = {s.name: s for s in stacks}
     lines = []

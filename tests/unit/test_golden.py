@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from cfngen import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Stack
-from cfngen.build.sources import bucket_name
-from cfngen.build.triggers import notes
+from cfngen.builders.sources import bucket_name
+from cfngen.builders.triggers import notes
+from cfngen.definitions import PullTrigger, S3Trigger, SnsTrigger
 from cfngen.lint import Linter
-from cfngen.spec import PullTrigger, S3Trigger, SnsTrigger
 
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / "golden"
 REGENERATE = os.environ.get("CFNGEN_REGENERATE_GOLDEN") == "1"

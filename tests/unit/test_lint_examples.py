@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from cfngen.definitions import Stack
 from cfngen.lint import Finding, Linter, failed
 from cfngen.render import staleness, template_path
-from cfngen.spec import Stack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 STACKS_DIR = PROJECT_ROOT / "stacks"

@@ -10,8 +10,8 @@ from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, logs
 from troposphere import awslambda as lam
 from troposphere import iam as tiam
 
-from cfngen.build import iam
-from cfngen.spec import Function
+from cfngen.builders import iam
+from cfngen.definitions import Function
 
 
 def add_function(t: Template, fn: Function) -> None:

@@ -10,12 +10,12 @@ package is pure data: no troposphere, no AWS.
     function   Function, its add_event_source, and the checks on a function's fields
     stack      Stack: the definition calls and the logical-id namespace they share
 
-This module only re-exports: `from cfngen.spec import X` works for every public name, wherever it lives.
+This module only re-exports: `from cfngen.definitions import X` works for every public name, wherever it lives.
 """
 
 from __future__ import annotations
 
-from cfngen.spec.checks import (
+from cfngen.definitions.checks import (
     BUCKET_NAME,
     FUNCTION_OPTIONS,
     KEY_TYPES,
@@ -32,10 +32,10 @@ from cfngen.spec.checks import (
     STARTING_POSITIONS,
     STREAM_VIEWS,
 )
-from cfngen.spec.function import Function
-from cfngen.spec.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source
-from cfngen.spec.stack import Stack
-from cfngen.spec.triggers import PullTrigger, S3Trigger, SnsTrigger, Trigger
+from cfngen.definitions.function import Function
+from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source
+from cfngen.definitions.stack import Stack
+from cfngen.definitions.triggers import PullTrigger, S3Trigger, SnsTrigger, Trigger
 
 __all__ = [
     "BUCKET_NAME",

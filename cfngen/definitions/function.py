@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from cfngen import awsdata
-from cfngen.spec.checks import (
+from cfngen.definitions.checks import (
     PULL_OPTIONS,
     RESERVED_ENV,
     S3_OPTIONS,
@@ -24,11 +24,19 @@ from cfngen.spec.checks import (
     _reject_unknown,
     _Where,
 )
-from cfngen.spec.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source
-from cfngen.spec.triggers import PullTrigger, S3Trigger, SnsTrigger, Trigger, _pull_trigger, _s3_trigger, _sns_trigger
+from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source
+from cfngen.definitions.triggers import (
+    PullTrigger,
+    S3Trigger,
+    SnsTrigger,
+    Trigger,
+    _pull_trigger,
+    _s3_trigger,
+    _sns_trigger,
+)
 
 if TYPE_CHECKING:
-    from cfngen.spec.stack import Stack
+    from cfngen.definitions.stack import Stack
 
 
 @dataclass(eq=False)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 from cfngen.errors import SpecError
 
 if TYPE_CHECKING:
-    from cfngen.spec.stack import Stack
+    from cfngen.definitions.stack import Stack
 
 STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
 RESOURCE_NAME = re.compile(r"[A-Z][A-Za-z0-9]{0,63}")

@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cfngen.definitions.checks import _ACCOUNT, _ARN, BUCKET_NAME, PLACEHOLDERS, RESOURCE_NAME, _camel
 from cfngen.errors import SpecError
-from cfngen.spec.checks import _ACCOUNT, _ARN, BUCKET_NAME, PLACEHOLDERS, RESOURCE_NAME, _camel
 
 if TYPE_CHECKING:
-    from cfngen.spec.stack import Stack
+    from cfngen.definitions.stack import Stack
 
 
 @dataclass(eq=False)

@@ -12,8 +12,8 @@ import re
 from troposphere import GetAtt, Output, Ref, Sub, Template, kinesis, s3, sns
 from troposphere import dynamodb as ddb
 
-from cfngen.build import iam
-from cfngen.spec import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source, Stack
+from cfngen.builders import iam
+from cfngen.definitions import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source, Stack
 
 # The account id is 12 characters; no region name is longer than 16, so a prefix of 33 keeps every
 # rendered name within S3's 63 whatever account and region deploy it.
@@ -105,7 +105,7 @@ def _topic(t: Template, src: SnsTopic) -> None:
 
 
 def _bucket(t: Template, stack: Stack, src: S3Bucket) -> None:
-    from cfngen.build.triggers import s3_notifications
+    from cfngen.builders.triggers import s3_notifications
 
     configs, permissions = s3_notifications(stack, src)
     props: dict[str, object] = {

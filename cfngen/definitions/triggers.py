@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cfngen.spec.checks import S3_EVENTS, STARTING_POSITIONS, STREAM_VIEWS, _json, _Where
-from cfngen.spec.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic
+from cfngen.definitions.checks import S3_EVENTS, STARTING_POSITIONS, STREAM_VIEWS, _json, _Where
+from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic
 
 if TYPE_CHECKING:
-    from cfngen.spec.function import Function
+    from cfngen.definitions.function import Function
 
 
 @dataclass(eq=False)

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cfngen import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, SpecError, Stack, awsdata
-from cfngen.build.sources import bucket_name
-from cfngen.spec import RESOURCE_NAME, STACK_NAME, PullTrigger
+from cfngen.builders.sources import bucket_name
+from cfngen.definitions import RESOURCE_NAME, STACK_NAME, PullTrigger
 
 STACK = "spec-test"
 LAYER = "arn:aws:lambda:us-east-1:123456789012:layer:tools:1"
@@ -214,7 +214,7 @@ def test_stack_fields(base: Path, name: Any, description: Any, shown: str, allow
 
 def test_every_error_names_the_stack_file(base: Path) -> None:
     err = spec_error(lambda: new_function(new_stack(base), memory=1))
-    assert str(err).startswith(f"{err.file}: ") and err.file is not None and err.file.endswith("test_spec.py")
+    assert str(err).startswith(f"{err.file}: ") and err.file is not None and err.file.endswith("test_definitions.py")
 
 
 # ------------------------------------------------------------------------------------ specific rules

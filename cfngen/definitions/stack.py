@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cfngen import awsdata, names
-from cfngen.errors import SpecError
-from cfngen.spec.checks import (
+from cfngen.definitions.checks import (
     FUNCTION_OPTIONS,
     KEY_TYPES,
     LOG_RETENTION_DAYS,
@@ -25,13 +24,14 @@ from cfngen.spec.checks import (
     _reject_unknown,
     _Where,
 )
-from cfngen.spec.function import Function, _code_path, _environment, _layers, _policies, _whole
-from cfngen.spec.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source, _check_bucket_name
+from cfngen.definitions.function import Function, _code_path, _environment, _layers, _policies, _whole
+from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source, _check_bucket_name
+from cfngen.errors import SpecError
 
 if TYPE_CHECKING:
     from troposphere import Template
 
-    from cfngen.spec.triggers import Trigger
+    from cfngen.definitions.triggers import Trigger
 
 T = TypeVar("T")
 
@@ -286,7 +286,7 @@ class Stack:
         return self._add(SnsTopic(name, self, kms_key=kms_key, display_name=display_name, topic_name=topic_name))
 
     def s3_bucket(self, name: str, *, versioning: bool = False, bucket_name: str | None = None) -> S3Bucket:
-        """A private, encrypted, TLS-only bucket. Its name is fixed at render time (see build.sources)."""
+        """A private, encrypted, TLS-only bucket. Its name is fixed at render time (see builders.sources)."""
         w = self._resource("s3", name, f"the S3 bucket {name}")
         w.boolean("versioning", versioning)
         if bucket_name is not None:
@@ -303,7 +303,7 @@ class Stack:
     def template(self) -> Template:
         """The troposphere Template (built once; add extra resources to it before to_json())."""
         if self._template is None:
-            from cfngen.build import build
+            from cfngen.builders import build
 
             self._template = build(self)
         return self._template

@@ -1,7 +1,7 @@
 """Random (mostly invalid) arguments to every definition call: each succeeds or raises SpecError, nothing else.
 
 And what the spec accepts, build accepts: a stack whose every call succeeded renders to strict JSON
-(`nothing downstream sees an invalid spec`, cfngen.spec's docstring).
+(`nothing downstream sees an invalid spec`, cfngen.definitions's docstring).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cfngen import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, SpecError, Stack, awsdata
-from cfngen.spec import (
+from cfngen.definitions import (
     KEY_TYPES,
     LOG_RETENTION_DAYS,
     RESOURCE_NAME,

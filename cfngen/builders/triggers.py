@@ -3,7 +3,7 @@
 Pull (Kinesis, DynamoDB): an event source mapping whose Enabled comes from a parameter, so enabling or
 disabling is a parameter-only stack update; it depends on the policy that grants the read, which AWS
 checks when the mapping is created. Push (SNS, S3): a Lambda permission scoped to the source, plus the
-subscription (SNS) or the bucket's notification (S3, emitted with the bucket in build.sources).
+subscription (SNS) or the bucket's notification (S3, emitted with the bucket in builders.sources).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from troposphere import awslambda as lam
 from troposphere import iam as tiam
 
 from cfngen import names
-from cfngen.build import iam
-from cfngen.build.sources import bucket_arn
-from cfngen.spec import (
+from cfngen.builders import iam
+from cfngen.builders.sources import bucket_arn
+from cfngen.definitions import (
     DynamoDBTable,
     Function,
     KinesisStream,

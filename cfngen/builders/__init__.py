@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from troposphere import Template
 
-from cfngen.build.function import add_function
-from cfngen.build.sources import add_source
-from cfngen.build.triggers import add_sources_policy, add_trigger
-from cfngen.spec import Stack
+from cfngen.builders.function import add_function
+from cfngen.builders.sources import add_source
+from cfngen.builders.triggers import add_sources_policy, add_trigger
+from cfngen.definitions import Stack
 
 
 def build(stack: Stack) -> Template:
