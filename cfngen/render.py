@@ -64,18 +64,45 @@ def render_text(template: Template, fmt: str = "json") -> str:
     return canonical_yaml(template) if fmt == "yaml" else canonical_json(template)
 
 
+FORMATS = ("json", "yaml")
+
+
 def template_path(templates_dir: Path, stack_name: str, fmt: str = "json") -> Path:
     return templates_dir / f"{stack_name}.{fmt}"
 
 
+def committed_formats(templates_dir: Path, stack_name: str) -> list[str]:
+    """The formats in which templates/ holds this stack's template (none: it was never rendered)."""
+    return [fmt for fmt in FORMATS if template_path(templates_dir, stack_name, fmt).is_file()]
+
+
+def drift(template: Template, templates_dir: Path, stack_name: str) -> list[Staleness]:
+    """How each committed template of a stack differs from a fresh render; empty when all match (or none
+    is committed). What deploys must be what was reviewed: a spec changed without `render`, or a
+    committed template edited by hand, shows up here."""
+    found = [staleness(template_path(templates_dir, stack_name, f), render_text(template, f)) for f in FORMATS]
+    return [s for s in found if s.path.is_file() and s.stale]
+
+
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it: put it straight back
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, text: str) -> bool:
-    """Write only when the bytes change; never leave a half-written file. True when written."""
+    """Write only when the bytes change; never leave a half-written file. True when written.
+
+    The file gets the mode a plain open() would give it (0666 less the umask), not mkstemp's 0600:
+    rendered templates are shared files that other users and tools read.
+    """
     data = text.encode()
     if path.exists() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)

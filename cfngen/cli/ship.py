@@ -7,7 +7,9 @@ through change sets. The work itself lives in cfngen.deploy; these functions onl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,8 +23,11 @@ from cfngen.cli.options import (
     select_stacks,
     stack_options,
 )
-from cfngen.errors import CfngenError
+from cfngen.errors import CfngenError, OperationFailed
 from cfngen.interrupts import sigterm_as_interrupt
+
+if TYPE_CHECKING:
+    from cfngen.definitions import Stack
 
 
 def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
@@ -36,6 +41,31 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
 
 
 LOCAL_TIMEOUT = 60.0  # seconds: the default --timeout on the embedded emulator
+
+
+def _check_reviewed(selected: Sequence[Stack], templates_dir: Path, *, render: bool, err: bool = False) -> None:
+    """Deploy exactly what was reviewed: a stack whose committed template differs from a fresh render (a
+    spec changed without `render`, or a template edited by hand) is refused before anything is touched.
+    With `render` (deploy --render, a dev loop) the templates are written first. A stack with no
+    committed template renders in memory."""
+    from cfngen.render import committed_formats, drift, render_text, template_path, write_atomic
+
+    if render:
+        for stack in selected:
+            for fmt in committed_formats(templates_dir, stack.name) or ["json"]:
+                path = template_path(templates_dir, stack.name, fmt)
+                if write_atomic(path, render_text(stack.template(), fmt)):
+                    click.echo(f"wrote {path}", err=err)
+        return
+    stale = [s for stack in selected for s in drift(stack.template(), templates_dir, stack.name)]
+    for found in stale:
+        click.echo(found.diff, nl=False, err=err)
+    if stale:
+        raise OperationFailed(
+            f"{', '.join(str(s.path) for s in stale)}: not what the stack renders now, so not what was reviewed; "
+            "nothing deployed",
+            hint="run `cfngen render`, review the diff and commit templates/ (or deploy --render in a dev loop)",
+        )
 
 
 @click.command()
@@ -68,6 +98,7 @@ LOCAL_TIMEOUT = 60.0  # seconds: the default --timeout on the embedded emulator
     help="After deploying, invoke each function named in this JSON/YAML file (function -> payload).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document; progress goes to stderr.")
+@click.option("--render", "render_first", is_flag=True, help="Write templates/ first, then deploy them (a dev loop).")
 def deploy(
     stacks_dir: Path,
     templates_dir: Path,
@@ -91,14 +122,20 @@ def deploy(
     outputs_format: str,
     smoke_test: Path | None,
     as_json: bool,
+    render_first: bool,
 ) -> None:
-    """Render, lint, package, upload, then create or update each stack through a change set."""
+    """Render, lint, package, upload, then create or update each stack through a change set.
+
+    A stack whose committed template in templates/ differs from what it renders now is refused (exit 1):
+    run `cfngen render` and review, or pass --render.
+    """
     from cfngen.deploy import report
     from cfngen.deploy.engine import Options, Result
     from cfngen.deploy.pipeline import Settings, deploy_all
     from cfngen.render import write_atomic
 
     selected = select_stacks(stacks_dir, stacks)
+    _check_reviewed(selected, templates_dir, render=render_first, err=as_json)
     settings = Settings(
         artifact_bucket=artifact_bucket,
         artifact_prefix=artifact_prefix,
@@ -205,6 +242,7 @@ def diff(
     from cfngen.render import canonical_json
 
     selected = select_stacks(stacks_dir, stacks)
+    _check_reviewed(selected, templates_dir, render=False)
     settings = Settings(
         artifact_bucket=artifact_bucket, artifact_prefix=artifact_prefix, kms_key_id=kms_key_id, exclude=exclude
     )
