@@ -17,7 +17,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check cfngen tests bench stacks
 	$(BIN)/mypy
 	$(BIN)/cfngen check
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 demo: $(STAMP)
 	scripts/demo.sh
