@@ -16,6 +16,7 @@ from typing import Any
 from cfngen.errors import UsageError
 
 PATH_KEYS = {"stacks-dir", "templates-dir", "out-dir", "outputs-file"}
+WORK_DIR_NAME = ".cfngen"
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -24,6 +25,31 @@ def find_pyproject(start: Path) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def project_dir(start: Path | None = None) -> Path:
+    """The project: the folder of the nearest pyproject.toml with a [tool.cfngen] table, else the working
+    directory. Absolute. Its `.cfngen/` holds builds and caches, and its .gitignore applies to packages."""
+    here = (start or Path.cwd()).absolute()
+    for folder in (here, *here.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and _has_table(candidate):
+            return folder
+    return here
+
+
+def work_dir(start: Path | None = None) -> Path:
+    """The project's `.cfngen/` (absolute): builds and caches, never inside a code folder by accident."""
+    return project_dir(start) / WORK_DIR_NAME
+
+
+def _has_table(path: Path) -> bool:
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return False  # load() reports an unreadable file; here it just is not the project marker
+    tool = data.get("tool")
+    return isinstance(tool, dict) and isinstance(tool.get("cfngen"), dict)
 
 
 def load(start: Path) -> tuple[dict[str, Any], Path | None]:

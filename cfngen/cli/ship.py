@@ -173,13 +173,29 @@ def deploy(
 @click.command()
 @stack_options
 @exclude_option
-def package(stacks_dir: Path, templates_dir: Path, stacks: tuple[str, ...], exclude: tuple[str, ...]) -> None:
-    """Build each function's deterministic zip into .cfngen/build; print its sha256 (the S3 key deploy uses)."""
+@click.option("--verbose", "-v", is_flag=True, help="List each file or folder left out of a zip, and why.")
+def package(
+    stacks_dir: Path, templates_dir: Path, stacks: tuple[str, ...], exclude: tuple[str, ...], verbose: bool
+) -> None:
+    """Build each function's deterministic zip into .cfngen/build; print its sha256 (the S3 key deploy uses).
+
+    Left out: __pycache__ and VCS files, secrets and tool caches (.env, .aws/, *.pem, .venv/, ...), what
+    the project's .gitignore files ignore, and --exclude globs. pip takes its index from its own settings
+    (PIP_INDEX_URL, PIP_FIND_LINKS, PIP_NO_INDEX, pip.conf).
+    """
     from cfngen.deploy.pipeline import Settings, package_functions
 
     for stack in select_stacks(stacks_dir, stacks):
         for p in package_functions(stack, Settings(exclude=exclude)):
-            click.echo(f"{stack.name}.{p.function}: {p.path} sha256={p.sha256} {p.size:,} bytes")
+            click.echo(f"{stack.name}.{p.function}: {_shown(p.path)} sha256={p.sha256} {p.size:,} bytes")
+            if verbose:
+                for item in p.left_out:
+                    click.echo(f"  left out {item.path} ({item.reason})")
+
+
+def _shown(path: Path) -> Path:
+    """Relative to the working directory when inside it: short, and still a path the user can open."""
+    return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
 
 
 @click.command()

@@ -81,10 +81,11 @@ def lint(
     cache: bool,
 ) -> None:
     """Run cfn-lint (in-process) on every stack's rendered template."""
+    from cfngen import config
     from cfngen.lint import Linter, failed
     from cfngen.render import canonical_json
 
-    linter = Linter(lint_regions, cache_dir=Path(".cfngen/cache/lint") if cache else None)
+    linter = Linter(lint_regions, cache_dir=config.work_dir() / "cache/lint" if cache else None)
     selected = select_stacks(stacks_dir, stacks)
     total: list[Any] = []
     texts = [canonical_json(stack.template()) for stack in selected]

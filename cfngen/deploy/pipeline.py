@@ -12,13 +12,17 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from cfngen import config
 from cfngen.definitions import Stack
 from cfngen.deploy import artifacts, bootstrap
 from cfngen.deploy.engine import Options, Result, Target, deploy_stack
 from cfngen.deploy.events import Io
 from cfngen.errors import CfngenError, OperationFailed, UsageError
+
+if TYPE_CHECKING:
+    from cfngen.package import LeftOut
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ class Settings:
     termination_protection: bool = False
     exclude: Sequence[str] = ()
     lint_regions: Sequence[str] = ("us-east-1",)
-    work_dir: Path = Path(".cfngen")
+    work_dir: Path = field(default_factory=config.work_dir)  # the project's .cfngen/, absolute
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class Packaged:
     sha256: str
     size: int
     key: str
+    left_out: tuple[LeftOut, ...] = ()  # what packaging left out of the zip, and why (package --verbose)
 
 
 def artifact_bucket(aws: Any, settings: Settings, io: Io) -> str:
@@ -98,9 +103,10 @@ def package_functions(stack: Stack, settings: Settings) -> list[Packaged]:
             exclude=settings.exclude,
             build_dir=settings.work_dir / "build",
             cache_dir=settings.work_dir / "cache/deps",
+            project_dir=settings.work_dir.parent,  # its .gitignore files apply to the code
         )
         key = artifacts.artifact_key(settings.artifact_prefix, stack.name, art.sha256)
-        out.append(Packaged(fn.name, art.path, art.sha256, art.size, key))
+        out.append(Packaged(fn.name, art.path, art.sha256, art.size, key, art.left_out))
     return out
 
 

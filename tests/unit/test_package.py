@@ -1,4 +1,5 @@
-"""Packaging: deterministic bytes, exclusions, modes, limits, symlinks and dependency vendoring."""
+"""Packaging: deterministic bytes, exclusions (defaults, secrets, .gitignore), modes, limits, symlinks and
+dependency vendoring."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from typing import Any
 import pytest
 
 from cfngen.errors import OperationFailed, UsageError
-from cfngen.package import Artifact, package
+from cfngen.package import Artifact, LeftOut, package
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PIP_ENV = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX", "PIP_CONSTRAINT")
 
 TREE = {
     "app.py": "def handler(event, context):\n    return event\n",
@@ -174,6 +176,100 @@ def test_build_dir_inside_code_dir_is_not_packaged(tmp_path: Path) -> None:
     assert second.sha256 == first.sha256
 
 
+SECRETS_AND_DROPPINGS = {
+    ".env": "AWS_SECRET_ACCESS_KEY=x\n",
+    ".env.production": "x",
+    "lib/.env": "x",
+    ".aws/credentials": "[default]\n",
+    ".ssh/id_ed25519": "k",
+    ".git-credentials": "https://u:p@host\n",
+    ".netrc": "machine x\n",
+    ".npmrc": "//registry/:_authToken=x\n",
+    ".pypirc": "[pypi]\n",
+    ".venv/lib/python3.12/site-packages/big.py": "",
+    "venv/pyvenv.cfg": "",
+    ".pytest_cache/v/cache/lastfailed": "{}",
+    ".mypy_cache/3.12/app.meta.json": "{}",
+    ".ruff_cache/CACHEDIR.TAG": "",
+    ".tox/py312/log": "",
+    "node_modules/.cache/babel/x.json": "{}",
+    "web/node_modules/.cache/y": "",
+    "server.pem": "-----BEGIN PRIVATE KEY-----\n",
+    "certs/signing.key": "k",
+    "id_rsa": "k",
+    "id_rsa.pub": "k",
+}
+
+
+def test_secrets_and_tool_droppings_never_ship(tmp_path: Path) -> None:
+    kept = {"node_modules/left-pad/index.js": "module.exports = 1\n", "environment.py": "", "keys.py": ""}
+    code = make_tree(tmp_path / "code", {**TREE, **kept, **SECRETS_AND_DROPPINGS})
+    artifact = build(code, tmp_path)
+    assert names(artifact) == sorted({**TREE, **kept})
+    reasons = {item.path: item.reason for item in artifact.left_out}
+    assert reasons[".env"] == "default list: .env"
+    assert reasons[".aws/"] == "default list: .aws/"
+    assert reasons["web/node_modules/.cache/"] == "default list: **/node_modules/.cache/"
+    assert reasons["certs/signing.key"] == "default list: *.key"
+    assert ".aws/credentials" not in reasons  # the folder is left out whole, never listed file by file
+
+
+def test_an_excluded_folder_is_never_entered(tmp_path: Path) -> None:
+    code = make_tree(tmp_path / "code", {**TREE, ".venv/pyvenv.cfg": "", "build/junk.txt": ""})
+    # Entering either folder would fail: a link out of the code dir, and a loop.
+    (code / ".venv" / "python").symlink_to(sys.executable)
+    (code / "build" / "loop").symlink_to("..", target_is_directory=True)
+    assert names(build(code, tmp_path, exclude=["build"])) == sorted(TREE)
+
+
+def test_project_and_nested_gitignores_are_honoured(tmp_path: Path) -> None:
+    project = make_tree(tmp_path / "proj", {".gitignore": "*.log\n/dist/\nsrc/api/local_settings.py\n"})
+    code = make_tree(
+        project / "src" / "api",
+        {
+            **TREE,
+            "debug.log": "",
+            "local_settings.py": "",
+            "dist/x.py": "",  # /dist/ is anchored at the project root: this one ships
+            ".gitignore": "fixtures/\n!keep.log\n!ca-bundle.pem\n",
+            "keep.log": "re-included by the deeper file",
+            "ca-bundle.pem": "public CA certificates, re-included on purpose",
+            "fixtures/big.json": "",
+            "lib/.gitignore": "*.tmp\n",
+            "lib/scratch.tmp": "",
+            "scratch.tmp": "only lib/.gitignore names it: ships",
+        },
+    )
+    artifact = build(code, tmp_path, project_dir=project)
+    assert names(artifact) == sorted([*TREE, "ca-bundle.pem", "dist/x.py", "keep.log", "scratch.tmp"])
+    reasons = {item.path: item.reason for item in artifact.left_out}
+    assert reasons["debug.log"] == f".gitignore at {project / '.gitignore'} line 1: *.log"
+    assert reasons["local_settings.py"] == f".gitignore at {project / '.gitignore'} line 3: src/api/local_settings.py"
+    assert reasons["fixtures/"] == f".gitignore at {code / '.gitignore'} line 1: fixtures/"
+    assert reasons["lib/scratch.tmp"] == f".gitignore at {code / 'lib' / '.gitignore'} line 1: *.tmp"
+
+    # without the project, only the .gitignore files inside the code dir apply
+    alone = names(build(code, tmp_path))
+    assert "debug.log" in alone and "local_settings.py" in alone and "fixtures/big.json" not in alone
+
+
+def test_a_git_ignored_code_dir_is_packaged_with_its_own_rules_only(tmp_path: Path) -> None:
+    project = make_tree(tmp_path / "proj", {".gitignore": "generated/\n*.txt\n"})
+    code = make_tree(project / "generated" / "fn", {**TREE, ".env": ""})
+    artifact = build(code, tmp_path, project_dir=project)
+    assert names(artifact) == sorted(TREE)  # *.txt files ship: that .gitignore does not govern this dir
+    assert any(i.path == "(code dir)" and "generated/" in i.reason for i in artifact.left_out)
+
+
+def test_dependencies_ignore_the_projects_gitignore_and_the_secret_list(tmp_path: Path) -> None:
+    project = make_tree(tmp_path / "proj", {".gitignore": "*.log\n"})
+    code = make_tree(project / "code", {"app.py": "", "requirements.txt": "dep\n", ".gitignore": "*.pem\n"})
+    pip = FakePip({"certifi/cacert.pem": "certs", "dep/changes.log": "", "dep/__pycache__/x.pyc": ""})
+    artifact = build(code, tmp_path, project_dir=project, run=pip, exclude=["*.md"])
+    assert names(artifact) == ["app.py", "certifi/cacert.pem", "dep/changes.log", "requirements.txt"]
+    assert LeftOut("(dependencies) dep/__pycache__/", "default list: __pycache__") in artifact.left_out
+
+
 # --- given zips, bad input, limits ------------------------------------------------------------------------
 
 
@@ -221,6 +317,34 @@ def test_size_limits(tmp_path: Path, kind: str) -> None:
     assert err.value.hint is not None and "layers" in err.value.hint
     assert err.value.exit_code == 2
     assert list((tmp_path / "build").iterdir()) == []  # nothing half-made left behind
+
+
+def test_over_the_unzipped_limit_is_refused_before_reading_a_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = make_tree(tmp_path / "code", {"app.py": "x = 1\n", "small.bin": "s" * 10})
+    with (code / "big.bin").open("wb") as f:
+        f.truncate(300 * 1024 * 1024)  # sparse: costs no disk, and no time unless someone reads it
+
+    def never(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the zip writer ran for a package that was already too big")
+
+    monkeypatch.setattr("cfngen.package._write_zip", never)
+    with pytest.raises(UsageError) as err:
+        build(code, tmp_path)
+    message = str(err.value)
+    assert f"{300 * 1024 * 1024 + 16:,} bytes unzipped, over the limit of 262,144,000" in message
+    assert "biggest: big.bin (314,572,800 bytes), small.bin (10 bytes), app.py (6 bytes)" in message
+    assert list((tmp_path / "build").iterdir()) == []
+
+
+def test_over_the_zipped_limit_stops_zipping_early(tmp_path: Path) -> None:
+    code = make_tree(tmp_path / "code", {"app.py": "x = 1\n"})
+    (code / "noise.bin").write_bytes(os.urandom(4 << 20))  # 4 MiB that deflate cannot shrink
+    with pytest.raises(UsageError) as err:
+        build(code, tmp_path, max_zipped=1 << 20)
+    assert f"over {1 << 20:,} bytes zipped by noise.bin (file 2 of 2" in str(err.value)
+    assert list((tmp_path / "build").iterdir()) == []
 
 
 def test_missing_code_path(tmp_path: Path) -> None:
@@ -345,7 +469,9 @@ def test_code_wins_over_dependencies_and_pycache_is_dropped(tmp_path: Path) -> N
         assert zf.namelist() == ["app.py", "dep/x.py", "requirements.txt"]
 
 
-def test_dependency_cache_is_reused_and_keyed(tmp_path: Path) -> None:
+def test_dependency_cache_is_reused_and_keyed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PIP_ENV:
+        monkeypatch.delenv(name, raising=False)
     code = make_tree(tmp_path / "code", {"app.py": "", "requirements.txt": "dep==1\n"})
     cache = tmp_path / "cache"
     pip = FakePip()
@@ -363,6 +489,11 @@ def test_dependency_cache_is_reused_and_keyed(tmp_path: Path) -> None:
     build(code, tmp_path, cache_dir=cache, run=pip)
     assert len(pip.calls) == 4
     assert len(list(cache.iterdir())) == 4
+
+    # pip's own index settings can change what gets installed: a new entry, not the one from another index
+    monkeypatch.setenv("PIP_INDEX_URL", "https://mirror.example/simple")
+    build(code, tmp_path, cache_dir=cache, run=pip)
+    assert len(pip.calls) == 5
 
 
 def test_default_cache_lives_in_the_build_dir(tmp_path: Path) -> None:
