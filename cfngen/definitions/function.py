@@ -34,6 +34,7 @@ from cfngen.definitions.triggers import (
     _s3_trigger,
     _sns_trigger,
 )
+from cfngen.names import Owner
 
 if TYPE_CHECKING:
     from cfngen.definitions.stack import Stack
@@ -114,8 +115,10 @@ class Function:
             _reject_unknown(where, options, S3_OPTIONS, "an S3 bucket source")
             trigger = _s3_trigger(where, self, source, events, prefix, suffix)
         stack._adopt(source)
-        kind = {PullTrigger: "pull", SnsTrigger: "sns-push", S3Trigger: "s3-push"}[type(trigger)]
-        stack._claim(kind, trigger.name, f"the trigger {source.name} -> {self.name}", where, bare=False)
+        owner = {PullTrigger: Owner.PULL_TRIGGER, SnsTrigger: Owner.SNS_TRIGGER, S3Trigger: Owner.S3_TRIGGER}[
+            type(trigger)
+        ]
+        stack._claim(owner, trigger.name, f"the trigger {source.name} -> {self.name}", where, bare=False)
         self.triggers.append(trigger)
         return trigger
 

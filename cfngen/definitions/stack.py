@@ -27,6 +27,7 @@ from cfngen.definitions.checks import (
 from cfngen.definitions.function import Function, _code_path, _environment, _layers, _policies, _whole
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source, _check_bucket_name
 from cfngen.errors import SpecError
+from cfngen.names import Owner
 
 if TYPE_CHECKING:
     from troposphere import Template
@@ -87,8 +88,8 @@ class Stack:
                 file=self.file_label,
             )
 
-    def _claim(self, kind: str, name: str, what: str, where: _Where, *, bare: bool = True) -> None:
-        wanted = ([name] if bare else []) + names.ids(kind, name)
+    def _claim(self, owner: Owner, name: str, what: str, where: _Where, *, bare: bool = True) -> None:
+        wanted = ([name] if bare else []) + names.ids(owner, name)
         for logical_id in wanted:
             if logical_id in self._names:
                 clash = "" if logical_id == name else f" (both need the logical id {logical_id!r})"
@@ -103,14 +104,14 @@ class Stack:
         """Existing sources join the stack's namespace when first used; created ones already did."""
         if source.stack is None and source not in self.sources:
             self._claim(
-                "existing",
+                Owner.EXISTING_SOURCE,
                 source.name,
                 f"the existing {source.kind} {source.name}",
                 _Where(self, source.name),
             )
             self.sources.append(source)
 
-    def _resource(self, kind: str, name: object, what: str) -> _Where:
+    def _resource(self, owner: Owner, name: object, what: str) -> _Where:
         self._check_open()
         where = _Where(self, str(name))
         if not isinstance(name, str) or not RESOURCE_NAME.fullmatch(name):
@@ -119,7 +120,7 @@ class Stack:
                 f"{name!r} is not allowed; allowed: a letter A-Z, then up to 63 letters or "
                 "digits (it becomes part of CloudFormation logical ids)",
             )
-        self._claim(kind, name, what, where)
+        self._claim(owner, name, what, where)
         return where
 
     # -- the public API
@@ -146,7 +147,7 @@ class Stack:
     ) -> Function:
         """A Lambda function with its role, log group and code parameters."""
         _reject_unknown(_Where(self, str(name)), unknown, FUNCTION_OPTIONS, "stack.function")
-        w = self._resource("function", name, f"the function {name}")
+        w = self._resource(Owner.FUNCTION, name, f"the function {name}")
         available = awsdata.current_runtimes()
         if runtime not in available:
             known = awsdata.runtime_lifecycle().get(runtime) if isinstance(runtime, str) else None
@@ -202,7 +203,7 @@ class Stack:
         stream_name: str | None = None,
     ) -> KinesisStream:
         """A Kinesis stream, encrypted with the AWS-managed key."""
-        w = self._resource("kinesis", name, f"the Kinesis stream {name}")
+        w = self._resource(Owner.KINESIS_STREAM, name, f"the Kinesis stream {name}")
         w.boolean("on_demand", on_demand)
         if on_demand and shards is not None:
             raise w.fail("shards", "cannot be set with on_demand=True; allowed: one of shards=N or on_demand=True")
@@ -235,7 +236,7 @@ class Stack:
         retain: bool = True,
     ) -> DynamoDBTable:
         """An on-demand table with point-in-time recovery and encryption; stream_view makes it a source."""
-        w = self._resource("dynamodb", name, f"the DynamoDB table {name}")
+        w = self._resource(Owner.DYNAMODB_TABLE, name, f"the DynamoDB table {name}")
         w.text("partition_key", partition_key, max_len=255)
         w.choice("partition_key_type", partition_key_type, KEY_TYPES)
         if sort_key is not None:
@@ -270,7 +271,7 @@ class Stack:
         topic_name: str | None = None,
     ) -> SnsTopic:
         """A standard SNS topic (Lambda cannot subscribe to FIFO topics)."""
-        w = self._resource("sns", name, f"the SNS topic {name}")
+        w = self._resource(Owner.SNS_TOPIC, name, f"the SNS topic {name}")
         if kms_key is not None:
             w.text(
                 "kms_key",
@@ -287,12 +288,12 @@ class Stack:
 
     def s3_bucket(self, name: str, *, versioning: bool = False, bucket_name: str | None = None) -> S3Bucket:
         """A private, encrypted, TLS-only bucket. Its name is fixed at render time (see builders.sources)."""
-        w = self._resource("s3", name, f"the S3 bucket {name}")
+        w = self._resource(Owner.S3_BUCKET, name, f"the S3 bucket {name}")
         w.boolean("versioning", versioning)
         if bucket_name is not None:
             _check_bucket_name(bucket_name, lambda msg: w.fail("bucket_name", msg))
         # Generated bucket names are lower-case: "Uploads" and "UPLOADS" would get the same one.
-        self._claim("physical", f"bucket {(bucket_name or name).lower()}", f"the S3 bucket {name}", w)
+        self._claim(Owner.BUCKET_NAME, f"bucket {(bucket_name or name).lower()}", f"the S3 bucket {name}", w)
         return self._add(S3Bucket(name, self, versioning=versioning, bucket_name=bucket_name))
 
     def _add(self, source: T) -> T:
