@@ -26,15 +26,11 @@ from cfngen.definitions.checks import (
 )
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source
 from cfngen.definitions.triggers import (
-    PullTrigger,
-    S3Trigger,
-    SnsTrigger,
     Trigger,
     _pull_trigger,
     _s3_trigger,
     _sns_trigger,
 )
-from cfngen.names import Owner
 
 if TYPE_CHECKING:
     from cfngen.definitions.stack import Stack
@@ -99,14 +95,14 @@ class Function:
         if source.stack is not None and source.stack is not stack:
             raise where.fail(
                 "source",
-                f"{source.kind} {source.name} belongs to stack {source.stack.name}",
+                f"{source.label} {source.name} belongs to stack {source.stack.name}",
                 hint="refer to it with .from_arn(...) / .from_name(...)",
             )
         if any(t.source is source for t in self.triggers):
-            raise where.fail("source", f"{source.kind} {source.name} is already a source of {self.name}")
+            raise where.fail("source", f"{source.label} {source.name} is already a source of {self.name}")
         trigger: Trigger
         if isinstance(source, (KinesisStream, DynamoDBTable)):
-            _reject_unknown(where, options, PULL_OPTIONS, f"a {source.kind} source")
+            _reject_unknown(where, options, PULL_OPTIONS, f"a {source.label} source")
             trigger = _pull_trigger(where, self, source, options)
         elif isinstance(source, SnsTopic):
             _reject_unknown(where, options, SNS_OPTIONS, "an SNS topic source")
@@ -115,10 +111,7 @@ class Function:
             _reject_unknown(where, options, S3_OPTIONS, "an S3 bucket source")
             trigger = _s3_trigger(where, self, source, events, prefix, suffix)
         stack._adopt(source)
-        owner = {PullTrigger: Owner.PULL_TRIGGER, SnsTrigger: Owner.SNS_TRIGGER, S3Trigger: Owner.S3_TRIGGER}[
-            type(trigger)
-        ]
-        stack._claim(owner, trigger.name, f"the trigger {source.name} -> {self.name}", where, bare=False)
+        stack._claim(trigger.id_owner, trigger.name, f"the trigger {source.name} -> {self.name}", where, bare=False)
         self.triggers.append(trigger)
         return trigger
 

@@ -25,7 +25,7 @@ class Source:
     name: str
     stack: Stack | None
 
-    kind: str = field(init=False, default="source")
+    label: str = field(init=False, default="source")  # how messages name this kind of source
 
     @property
     def existing(self) -> bool:
@@ -39,7 +39,7 @@ class KinesisStream(Source):
     on_demand: bool = False
     retention_hours: int = 24
     stream_name: str | None = None
-    kind: str = field(init=False, default="Kinesis stream")
+    label: str = field(init=False, default="Kinesis stream")
 
     @classmethod
     def from_arn(cls, arn: str, name: str | None = None) -> KinesisStream:
@@ -57,7 +57,7 @@ class DynamoDBTable(Source):
     stream_view: str | None = None
     table_name: str | None = None
     retain: bool = True  # DeletionPolicy/UpdateReplacePolicy Retain: a stack delete never drops the data
-    kind: str = field(init=False, default="DynamoDB table")
+    label: str = field(init=False, default="DynamoDB table")
 
     @classmethod
     def from_stream_arn(cls, stream_arn: str, name: str | None = None) -> DynamoDBTable:
@@ -72,7 +72,7 @@ class SnsTopic(Source):
     kms_key: str | None = None
     display_name: str | None = None
     topic_name: str | None = None
-    kind: str = field(init=False, default="SNS topic")
+    label: str = field(init=False, default="SNS topic")
 
     @classmethod
     def from_arn(cls, arn: str, name: str | None = None) -> SnsTopic:
@@ -85,7 +85,7 @@ class S3Bucket(Source):
     versioning: bool = False
     bucket_name: str | None = None
     account: str | None = None  # the owner of an existing bucket, when not the stack's account
-    kind: str = field(init=False, default="S3 bucket")
+    label: str = field(init=False, default="S3 bucket")
 
     @classmethod
     def from_name(cls, bucket_name: str, name: str | None = None, *, account: str | None = None) -> S3Bucket:

@@ -106,7 +106,7 @@ class Stack:
             self._claim(
                 Owner.EXISTING_SOURCE,
                 source.name,
-                f"the existing {source.kind} {source.name}",
+                f"the existing {source.label} {source.name}",
                 _Where(self, source.name),
             )
             self.sources.append(source)

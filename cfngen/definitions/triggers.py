@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from cfngen.definitions.checks import S3_EVENTS, STARTING_POSITIONS, STREAM_VIEWS, _json, _Where
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic
+from cfngen.names import Owner
 
 if TYPE_CHECKING:
     from cfngen.definitions.function import Function
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 class PullTrigger:
     """An event source mapping: Lambda polls a Kinesis or DynamoDB stream."""
 
+    id_owner: ClassVar[Owner] = Owner.PULL_TRIGGER  # whose logical ids it claims
     function: Function
     source: KinesisStream | DynamoDBTable
     starting_position: str
@@ -45,6 +47,7 @@ class PullTrigger:
 
 @dataclass(eq=False)
 class SnsTrigger:
+    id_owner: ClassVar[Owner] = Owner.SNS_TRIGGER
     function: Function
     source: SnsTopic
     filter_policy: Mapping[str, Any] | None = None
@@ -57,6 +60,7 @@ class SnsTrigger:
 
 @dataclass(eq=False)
 class S3Trigger:
+    id_owner: ClassVar[Owner] = Owner.S3_TRIGGER
     function: Function
     source: S3Bucket
     events: tuple[str, ...] = ("s3:ObjectCreated:*",)
