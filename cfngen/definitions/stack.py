@@ -13,19 +13,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cfngen import awsdata, names
-from cfngen.definitions.checks import (
-    FUNCTION_OPTIONS,
-    KEY_TYPES,
-    LOG_RETENTION_DAYS,
-    RESOURCE_NAME,
-    STACK_NAME,
-    STREAM_VIEWS,
-    _reject_unknown,
-    _Where,
-)
-from cfngen.definitions.function import Function, _code_path, _environment, _layers, _policies, _whole
-from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source, _check_bucket_name
+from cfngen import names
+from cfngen.definitions.checks import KEY_TYPES, RESOURCE_NAME, STACK_NAME, STREAM_VIEWS, Where
+from cfngen.definitions.function import FUNCTION_OPTIONS, Function, define_function
+from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source, check_bucket_name
 from cfngen.errors import SpecError
 from cfngen.names import Owner
 
@@ -54,7 +45,7 @@ class Stack:
                 field="name",
             )
         if description is not None:
-            _Where(self).text("description", description, max_len=1024)
+            Where(self).text("description", description, max_len=1024)
         self.description = description
         self.functions: list[Function] = []
         self.sources: list[Source] = []
@@ -88,7 +79,7 @@ class Stack:
                 file=self.file_label,
             )
 
-    def _claim(self, owner: Owner, name: str, what: str, where: _Where, *, bare: bool = True) -> None:
+    def _claim(self, owner: Owner, name: str, what: str, where: Where, *, bare: bool = True) -> None:
         wanted = ([name] if bare else []) + names.ids(owner, name)
         for logical_id in wanted:
             if logical_id in self._names:
@@ -107,13 +98,13 @@ class Stack:
                 Owner.EXISTING_SOURCE,
                 source.name,
                 f"the existing {source.label} {source.name}",
-                _Where(self, source.name),
+                Where(self, source.name),
             )
             self.sources.append(source)
 
-    def _resource(self, owner: Owner, name: object, what: str) -> _Where:
+    def _resource(self, owner: Owner, name: object, what: str) -> Where:
         self._check_open()
-        where = _Where(self, str(name))
+        where = Where(self, str(name))
         if not isinstance(name, str) or not RESOURCE_NAME.fullmatch(name):
             raise where.fail(
                 "name",
@@ -146,49 +137,25 @@ class Stack:
         **unknown: Any,
     ) -> Function:
         """A Lambda function with its role, log group and code parameters."""
-        _reject_unknown(_Where(self, str(name)), unknown, FUNCTION_OPTIONS, "stack.function")
+        Where(self, str(name)).reject_unknown(unknown, FUNCTION_OPTIONS, "stack.function")
         w = self._resource(Owner.FUNCTION, name, f"the function {name}")
-        available = awsdata.current_runtimes()
-        if runtime not in available:
-            known = awsdata.runtime_lifecycle().get(runtime) if isinstance(runtime, str) else None
-            if known is not None:
-                raise w.fail(
-                    "runtime",
-                    f"{runtime!r} is deprecated (since {known.deprecated}); allowed: {', '.join(available)}",
-                    hint=f"use {known.successor}" if known.successor else None,
-                )
-            w.choice("runtime", runtime, available)
-        fn = Function(
-            self,
+        fn = define_function(
+            w,
             name,
-            _code_path(w, self.base_dir, code),
-            handler=w.text(
-                "handler",
-                handler,
-                max_len=128,
-                pattern=re.compile(r"[^\s]+"),
-                allowed="no spaces, e.g. app.handler",
-            ),
+            code=code,
+            handler=handler,
             runtime=runtime,
-            memory=w.int_range("memory", memory, 128, 10240),
-            timeout=w.int_range("timeout", timeout, 1, 900),
-            architecture=w.choice("architecture", architecture, ("x86_64", "arm64")),  # type: ignore[arg-type]
-            environment=_environment(w, environment or {}),
-            description=None if description is None else w.text("description", description, max_len=256),
-            reserved_concurrency=None
-            if reserved_concurrency is None
-            else w.int_range("reserved_concurrency", reserved_concurrency, 0, 100000),
-            log_retention_days=w.choice(
-                "log_retention_days",
-                _whole(w, "log_retention_days", log_retention_days, LOG_RETENTION_DAYS),
-                LOG_RETENTION_DAYS,
-            ),
-            policies=_policies(w, policies),
-            tracing=None if tracing is None else w.choice("tracing", tracing, ("Active", "PassThrough")),
-            dead_letter_arn=None
-            if dead_letter_arn is None
-            else w.arn("dead_letter_arn", dead_letter_arn, ("sqs", "sns")),
-            layers=_layers(w, layers),
+            memory=memory,
+            timeout=timeout,
+            architecture=architecture,
+            environment=environment,
+            description=description,
+            reserved_concurrency=reserved_concurrency,
+            log_retention_days=log_retention_days,
+            policies=policies,
+            tracing=tracing,
+            dead_letter_arn=dead_letter_arn,
+            layers=layers,
         )
         self.functions.append(fn)
         return fn
@@ -291,7 +258,7 @@ class Stack:
         w = self._resource(Owner.S3_BUCKET, name, f"the S3 bucket {name}")
         w.boolean("versioning", versioning)
         if bucket_name is not None:
-            _check_bucket_name(bucket_name, lambda msg: w.fail("bucket_name", msg))
+            check_bucket_name(bucket_name, lambda msg: w.fail("bucket_name", msg))
         # Generated bucket names are lower-case: "Uploads" and "UPLOADS" would get the same one.
         self._claim(Owner.BUCKET_NAME, f"bucket {(bucket_name or name).lower()}", f"the S3 bucket {name}", w)
         return self._add(S3Bucket(name, self, versioning=versioning, bucket_name=bucket_name))
