@@ -1,41 +1,124 @@
 """Logical ids, derived from the names users give, so committed templates diff readably.
 
-Spec claims every id a resource will use when it is defined (so a clash is a SpecError at definition
-time, not a troposphere error at build time); build uses the same functions to name what it emits.
+This module is the one home of every logical id the builders emit. Each is declared once below as a
+`LogicalId`: the `Owner` that claims it (the kind of definition it belongs to), its suffix and its template
+section. From those declarations come both sides:
+
+- the definitions claim `ids(owner, name)` when a resource is defined, so a clash is a SpecError at
+  definition time, not a troposphere error at build time;
+- the builders and the deploy side spell ids with the same objects: `names.function("Fn")` is
+  "FnFunction", `names.mapping.stem("FnClicksMapping")` is "FnClicks".
+
+A new suffix is one more `_declare(...)` line; tests/unit/test_golden.py checks that every id in every
+rendered template was claimed.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-SUFFIXES: dict[str, tuple[str, ...]] = {
-    "function": ("Function", "Role", "LogGroup", "CodeBucket", "CodeKey", "SourcesPolicy"),
-    "kinesis": ("Stream",),
-    "dynamodb": ("Table",),
-    "sns": ("Topic",),
-    "s3": ("Bucket", "BucketPolicy"),
-    "pull": ("Mapping", "Enabled", "IsEnabled"),
-    "sns-push": ("Permission", "Subscription"),
-    "s3-push": ("Permission",),
-}
-OUTPUTS: dict[str, tuple[str, ...]] = {
-    "function": ("FunctionName", "FunctionArn"),
-    "kinesis": ("StreamName", "StreamArn"),
-    "dynamodb": ("TableName", "TableStreamArn"),
-    "sns": ("TopicArn",),
-    "s3": ("BucketName",),
-    "pull": ("MappingId",),
-}
+
+class Owner(enum.Enum):
+    """What claims a family of logical ids in a stack's namespace (one per definition kind)."""
+
+    FUNCTION = "function"
+    KINESIS_STREAM = "kinesis"
+    DYNAMODB_TABLE = "dynamodb"
+    SNS_TOPIC = "sns"
+    S3_BUCKET = "s3"
+    PULL_TRIGGER = "pull"
+    SNS_TRIGGER = "sns-push"
+    S3_TRIGGER = "s3-push"
+    # Claim only the bare name: an existing source emits no resource, a created bucket's physical name
+    # ("bucket <name>") is claimed so two buckets cannot render the same name.
+    EXISTING_SOURCE = "existing"
+    BUCKET_NAME = "physical"
 
 
-def ids(kind: str, name: str) -> list[str]:
-    """Every logical id (resources, parameters, conditions, outputs) a resource of `kind` uses."""
-    return [name + s for s in SUFFIXES.get(kind, ())] + [f"Outputs.{name}{s}" for s in OUTPUTS.get(kind, ())]
+class Section(enum.Enum):
+    """The template section an id lives in. Outputs are a namespace of their own in CloudFormation."""
+
+    RESOURCES = "Resources"
+    PARAMETERS = "Parameters"
+    CONDITIONS = "Conditions"
+    OUTPUTS = "Outputs"
 
 
-def enabled_parameter(mapping: str) -> str:
-    return f"{mapping}Enabled"
+@dataclass(frozen=True)
+class LogicalId:
+    """One id an owner emits: `stem + suffix`, where the stem is the name the user gave (or a trigger's)."""
+
+    owner: Owner
+    suffix: str
+    section: Section
+
+    def __call__(self, stem: str) -> str:
+        return stem + self.suffix
+
+    def stem(self, logical_id: str) -> str:
+        """The name an id was made from: `names.function.stem("FnFunction")` is "Fn"."""
+        return logical_id.removesuffix(self.suffix)
+
+
+_DECLARED: list[LogicalId] = []
+
+
+def _declare(owner: Owner, suffix: str, section: Section = Section.RESOURCES) -> LogicalId:
+    declared = LogicalId(owner, suffix, section)
+    _DECLARED.append(declared)
+    return declared
+
+
+# The order within an owner is the order `ids` claims them, which decides which id a clash message names.
+function = _declare(Owner.FUNCTION, "Function")
+role = _declare(Owner.FUNCTION, "Role")
+log_group = _declare(Owner.FUNCTION, "LogGroup")
+code_bucket = _declare(Owner.FUNCTION, "CodeBucket", Section.PARAMETERS)
+code_key = _declare(Owner.FUNCTION, "CodeKey", Section.PARAMETERS)
+sources_policy = _declare(Owner.FUNCTION, "SourcesPolicy")
+function_name_output = _declare(Owner.FUNCTION, "FunctionName", Section.OUTPUTS)
+function_arn_output = _declare(Owner.FUNCTION, "FunctionArn", Section.OUTPUTS)
+
+stream = _declare(Owner.KINESIS_STREAM, "Stream")
+stream_name_output = _declare(Owner.KINESIS_STREAM, "StreamName", Section.OUTPUTS)
+stream_arn_output = _declare(Owner.KINESIS_STREAM, "StreamArn", Section.OUTPUTS)
+
+table = _declare(Owner.DYNAMODB_TABLE, "Table")
+table_name_output = _declare(Owner.DYNAMODB_TABLE, "TableName", Section.OUTPUTS)
+table_stream_arn_output = _declare(Owner.DYNAMODB_TABLE, "TableStreamArn", Section.OUTPUTS)
+
+topic = _declare(Owner.SNS_TOPIC, "Topic")
+topic_arn_output = _declare(Owner.SNS_TOPIC, "TopicArn", Section.OUTPUTS)
+
+bucket = _declare(Owner.S3_BUCKET, "Bucket")
+bucket_policy = _declare(Owner.S3_BUCKET, "BucketPolicy")
+bucket_name_output = _declare(Owner.S3_BUCKET, "BucketName", Section.OUTPUTS)
+
+mapping = _declare(Owner.PULL_TRIGGER, "Mapping")
+enabled = _declare(Owner.PULL_TRIGGER, "Enabled", Section.PARAMETERS)
+is_enabled = _declare(Owner.PULL_TRIGGER, "IsEnabled", Section.CONDITIONS)
+mapping_id_output = _declare(Owner.PULL_TRIGGER, "MappingId", Section.OUTPUTS)
+
+sns_permission = _declare(Owner.SNS_TRIGGER, "Permission")
+subscription = _declare(Owner.SNS_TRIGGER, "Subscription")
+
+s3_permission = _declare(Owner.S3_TRIGGER, "Permission")
+
+DECLARED: tuple[LogicalId, ...] = tuple(_DECLARED)
+
+
+def ids(owner: Owner, name: str) -> list[str]:
+    """Every logical id (resources, parameters, conditions, then outputs) an `owner` named `name` uses.
+
+    Outputs are claimed as "Outputs.<id>": CloudFormation keeps them apart from the other sections.
+    """
+    mine = [d for d in DECLARED if d.owner is owner]
+    return [name + d.suffix for d in mine if d.section is not Section.OUTPUTS] + [
+        f"Outputs.{name}{d.suffix}" for d in mine if d.section is Section.OUTPUTS
+    ]
 
 
 def switches(template: Mapping[str, Any]) -> dict[str, str]:
@@ -45,7 +128,7 @@ def switches(template: Mapping[str, Any]) -> dict[str, str]:
     """
     resources = template.get("Resources", {})
     return {
-        key.removesuffix("Enabled"): key
+        enabled.stem(key): key
         for key in template.get("Parameters", {})
-        if key.endswith("Enabled") and f"{key.removesuffix('Enabled')}Mapping" in resources
+        if key.endswith(enabled.suffix) and mapping(enabled.stem(key)) in resources
     }

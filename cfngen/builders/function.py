@@ -10,6 +10,7 @@ from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, logs
 from troposphere import awslambda as lam
 from troposphere import iam as tiam
 
+from cfngen import names
 from cfngen.builders import iam
 from cfngen.definitions import Function
 
@@ -17,21 +18,21 @@ from cfngen.definitions import Function
 def add_function(t: Template, fn: Function) -> None:
     n = fn.name
     bucket = t.add_parameter(
-        Parameter(f"{n}CodeBucket", Type="String", MinLength=1, Description=f"S3 bucket holding {n}'s code")
+        Parameter(names.code_bucket(n), Type="String", MinLength=1, Description=f"S3 bucket holding {n}'s code")
     )
     key = t.add_parameter(
-        Parameter(f"{n}CodeKey", Type="String", MinLength=1, Description=f"S3 key of {n}'s zip (its sha256)")
+        Parameter(names.code_key(n), Type="String", MinLength=1, Description=f"S3 key of {n}'s zip (its sha256)")
     )
     log_group = t.add_resource(
         logs.LogGroup(
-            f"{n}LogGroup",
+            names.log_group(n),
             LogGroupName=Sub(f"/aws/lambda/${{AWS::StackName}}/{n}"),
             RetentionInDays=fn.log_retention_days,
         )
     )
     role = t.add_resource(
         tiam.Role(
-            f"{n}Role",
+            names.role(n),
             AssumeRolePolicyDocument=iam.assume_role("lambda.amazonaws.com"),
             Policies=[tiam.Policy(PolicyName="function", PolicyDocument=iam.document(_runtime_statements(fn)))],
         )
@@ -58,14 +59,14 @@ def add_function(t: Template, fn: Function) -> None:
         props["DeadLetterConfig"] = lam.DeadLetterConfig(TargetArn=iam.value(fn.dead_letter_arn))
     if fn.layers:
         props["Layers"] = [iam.value(arn) for arn in fn.layers]
-    function = t.add_resource(lam.Function(f"{n}Function", **props))
-    t.add_output(Output(f"{n}FunctionName", Value=Ref(function), Description=f"{n}'s physical name"))
-    t.add_output(Output(f"{n}FunctionArn", Value=GetAtt(function, "Arn")))
+    function = t.add_resource(lam.Function(names.function(n), **props))
+    t.add_output(Output(names.function_name_output(n), Value=Ref(function), Description=f"{n}'s physical name"))
+    t.add_output(Output(names.function_arn_output(n), Value=GetAtt(function, "Arn")))
 
 
 def _runtime_statements(fn: Function) -> list[iam.Statement]:
     """What the function itself needs to run: write its logs, and whatever the spec adds."""
-    statements = [iam.allow("logs", ["CreateLogStream", "PutLogEvents"], [GetAtt(f"{fn.name}LogGroup", "Arn")])]
+    statements = [iam.allow("logs", ["CreateLogStream", "PutLogEvents"], [GetAtt(names.log_group(fn.name), "Arn")])]
     if fn.dead_letter_arn is not None:
         statements.append(iam.send_to(fn.dead_letter_arn))
     if fn.tracing == "Active":

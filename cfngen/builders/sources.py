@@ -12,6 +12,7 @@ import re
 from troposphere import GetAtt, Output, Ref, Sub, Template, kinesis, s3, sns
 from troposphere import dynamodb as ddb
 
+from cfngen import names
 from cfngen.builders import iam
 from cfngen.definitions import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source, Stack
 
@@ -61,9 +62,9 @@ def _stream(t: Template, src: KinesisStream) -> None:
         props["ShardCount"] = src.shards
     if src.stream_name is not None:
         props["Name"] = src.stream_name
-    stream = t.add_resource(kinesis.Stream(f"{src.name}Stream", **props))
-    t.add_output(Output(f"{src.name}StreamName", Value=Ref(stream)))
-    t.add_output(Output(f"{src.name}StreamArn", Value=GetAtt(stream, "Arn")))
+    stream = t.add_resource(kinesis.Stream(names.stream(src.name), **props))
+    t.add_output(Output(names.stream_name_output(src.name), Value=Ref(stream)))
+    t.add_output(Output(names.stream_arn_output(src.name), Value=GetAtt(stream, "Arn")))
 
 
 def _table(t: Template, src: DynamoDBTable) -> None:
@@ -83,13 +84,13 @@ def _table(t: Template, src: DynamoDBTable) -> None:
         props["StreamSpecification"] = ddb.StreamSpecification(StreamViewType=src.stream_view)
     if src.table_name is not None:
         props["TableName"] = src.table_name
-    table = ddb.Table(f"{src.name}Table", **props)
+    table = ddb.Table(names.table(src.name), **props)
     if src.retain:  # deleting the stack (or replacing the table) must not drop the data
         table.DeletionPolicy = table.UpdateReplacePolicy = "Retain"
     t.add_resource(table)
-    t.add_output(Output(f"{src.name}TableName", Value=Ref(table)))
+    t.add_output(Output(names.table_name_output(src.name), Value=Ref(table)))
     if src.stream_view is not None:
-        t.add_output(Output(f"{src.name}TableStreamArn", Value=GetAtt(table, "StreamArn")))
+        t.add_output(Output(names.table_stream_arn_output(src.name), Value=GetAtt(table, "StreamArn")))
 
 
 def _topic(t: Template, src: SnsTopic) -> None:
@@ -100,8 +101,8 @@ def _topic(t: Template, src: SnsTopic) -> None:
         props["DisplayName"] = src.display_name
     if src.topic_name is not None:
         props["TopicName"] = src.topic_name
-    topic = t.add_resource(sns.Topic(f"{src.name}Topic", **props))
-    t.add_output(Output(f"{src.name}TopicArn", Value=Ref(topic)))
+    topic = t.add_resource(sns.Topic(names.topic(src.name), **props))
+    t.add_output(Output(names.topic_arn_output(src.name), Value=Ref(topic)))
 
 
 def _bucket(t: Template, stack: Stack, src: S3Bucket) -> None:
@@ -128,15 +129,17 @@ def _bucket(t: Template, stack: Stack, src: S3Bucket) -> None:
         props["VersioningConfiguration"] = s3.VersioningConfiguration(Status="Enabled")
     if configs:
         props["NotificationConfiguration"] = s3.NotificationConfiguration(LambdaConfigurations=configs)
-    bucket = t.add_resource(s3.Bucket(f"{src.name}Bucket", **props))
+    bucket = t.add_resource(s3.Bucket(names.bucket(src.name), **props))
     if permissions:
         # S3 checks it may invoke the function when the notification is set: permission first.
         bucket.DependsOn = permissions
     t.add_resource(
         s3.BucketPolicy(
-            f"{src.name}BucketPolicy",
+            names.bucket_policy(src.name),
             Bucket=Ref(bucket),
-            PolicyDocument=iam.deny_insecure_transport(GetAtt(bucket, "Arn"), Sub(f"${{{src.name}Bucket.Arn}}/*")),
+            PolicyDocument=iam.deny_insecure_transport(
+                GetAtt(bucket, "Arn"), Sub(f"${{{names.bucket(src.name)}.Arn}}/*")
+            ),
         )
     )
-    t.add_output(Output(f"{src.name}BucketName", Value=Ref(bucket)))
+    t.add_output(Output(names.bucket_name_output(src.name), Value=Ref(bucket)))

@@ -36,9 +36,9 @@ EXISTING_BUCKET_NOTE = (
 
 def stream_arn(source: KinesisStream | DynamoDBTable) -> object:
     if isinstance(source, KinesisStream):
-        return GetAtt(f"{source.name}Stream", "Arn") if source.arn is None else iam.value(source.arn)
+        return GetAtt(names.stream(source.name), "Arn") if source.arn is None else iam.value(source.arn)
     if source.stream_arn is None:
-        return GetAtt(f"{source.name}Table", "StreamArn")
+        return GetAtt(names.table(source.name), "StreamArn")
     return iam.value(source.stream_arn)
 
 
@@ -49,7 +49,7 @@ def _stream_read(trigger: PullTrigger) -> list[iam.Statement]:
     # ListStreams has no resource-level scoping in IAM's model; scope it to the table's streams as SAM's
     # DynamoDBStreamReadPolicy does rather than grant it on "*".
     if src.stream_arn is None:
-        streams: object = Sub(f"${{{src.name}Table.Arn}}/stream/*")
+        streams: object = Sub(f"${{{names.table(src.name)}.Arn}}/stream/*")
     else:
         streams = iam.value(src.stream_arn.split("/stream/", 1)[0] + "/stream/*")
     return [
@@ -67,10 +67,10 @@ def add_sources_policy(t: Template, fn: Function) -> None:
     statements += [iam.send_to(tr.on_failure_arn) for tr in pulls if tr.on_failure_arn is not None]
     t.add_resource(
         tiam.PolicyType(
-            f"{fn.name}SourcesPolicy",
+            names.sources_policy(fn.name),
             PolicyName="event-sources",
             PolicyDocument=iam.document(statements),
-            Roles=[Ref(f"{fn.name}Role")],
+            Roles=[Ref(names.role(fn.name))],
         )
     )
 
@@ -88,17 +88,17 @@ def _mapping(t: Template, tr: PullTrigger) -> None:
     n = tr.name
     param = t.add_parameter(
         Parameter(
-            names.enabled_parameter(n),
+            names.enabled(n),
             Type="String",
             AllowedValues=["true", "false"],
             Default="true" if tr.enabled else "false",
             Description=f"Whether {tr.source.name} -> {tr.function.name} delivers records (cfngen enable/disable)",
         )
     )
-    condition = f"{n}IsEnabled"
+    condition = names.is_enabled(n)
     t.add_condition(condition, Equals(Ref(param), "true"))
     props: dict[str, object] = {
-        "FunctionName": Ref(f"{tr.function.name}Function"),
+        "FunctionName": Ref(names.function(tr.function.name)),
         "EventSourceArn": stream_arn(tr.source),
         "StartingPosition": tr.starting_position,
         # Fn::If rather than a bare Ref: a boolean on every engine (moto reads the string "false" as true).
@@ -120,21 +120,23 @@ def _mapping(t: Template, tr: PullTrigger) -> None:
         )
     if tr.filter_patterns:
         props["FilterCriteria"] = lam.FilterCriteria(Filters=[lam.Filter(Pattern=p) for p in tr.filter_patterns])
-    mapping = lam.EventSourceMapping(f"{n}Mapping", **props)
+    mapping = lam.EventSourceMapping(names.mapping(n), **props)
     # A direct Ref to the parameter: engines that update only resources referring to a changed parameter
     # (moto does not follow Conditions) still see this mapping change.
     mapping.Metadata = {"cfngen:enabled": Ref(param)}
-    mapping.DependsOn = [f"{tr.function.name}SourcesPolicy"]
+    mapping.DependsOn = [names.sources_policy(tr.function.name)]
     t.add_resource(mapping)
-    t.add_output(Output(f"{n}MappingId", Value=Ref(mapping), Description=f"{tr.source.name} -> {tr.function.name}"))
+    t.add_output(
+        Output(names.mapping_id_output(n), Value=Ref(mapping), Description=f"{tr.source.name} -> {tr.function.name}")
+    )
 
 
 def _sns(t: Template, tr: SnsTrigger) -> None:
-    fn_arn = GetAtt(f"{tr.function.name}Function", "Arn")
-    topic = Ref(f"{tr.source.name}Topic") if tr.source.arn is None else iam.value(tr.source.arn)
+    fn_arn = GetAtt(names.function(tr.function.name), "Arn")
+    topic = Ref(names.topic(tr.source.name)) if tr.source.arn is None else iam.value(tr.source.arn)
     t.add_resource(
         lam.Permission(
-            f"{tr.name}Permission",
+            names.sns_permission(tr.name),
             Action="lambda:InvokeFunction",
             FunctionName=fn_arn,
             Principal="sns.amazonaws.com",
@@ -149,7 +151,7 @@ def _sns(t: Template, tr: SnsTrigger) -> None:
     region = _literal_region(tr.source.arn)
     if region is not None:
         props["Region"] = region  # a topic in another region is subscribed to in its own region
-    t.add_resource(sns.SubscriptionResource(f"{tr.name}Subscription", **props))
+    t.add_resource(sns.SubscriptionResource(names.subscription(tr.name), **props))
 
 
 def _literal_region(arn: str | None) -> str | None:
@@ -162,9 +164,9 @@ def _literal_region(arn: str | None) -> str | None:
 def _s3_permission(t: Template, tr: S3Trigger) -> None:
     stack = tr.function.stack
     permission = lam.Permission(
-        f"{tr.name}Permission",
+        names.s3_permission(tr.name),
         Action="lambda:InvokeFunction",
-        FunctionName=GetAtt(f"{tr.function.name}Function", "Arn"),
+        FunctionName=GetAtt(names.function(tr.function.name), "Arn"),
         Principal="s3.amazonaws.com",
         SourceArn=bucket_arn(stack, tr.source),
         SourceAccount=iam.value(tr.source.account) if tr.source.account else Ref("AWS::AccountId"),
@@ -184,10 +186,10 @@ def s3_notifications(stack: Stack, bucket: S3Bucket) -> tuple[list[s3.LambdaConf
     for tr in stack.triggers:
         if not (isinstance(tr, S3Trigger) and tr.source is bucket):
             continue
-        permissions.append(f"{tr.name}Permission")
+        permissions.append(names.s3_permission(tr.name))
         rules = [s3.Rules(Name=k, Value=v) for k, v in (("prefix", tr.prefix), ("suffix", tr.suffix)) if v]
         for event in tr.events:
-            config = s3.LambdaConfigurations(Event=event, Function=GetAtt(f"{tr.function.name}Function", "Arn"))
+            config = s3.LambdaConfigurations(Event=event, Function=GetAtt(names.function(tr.function.name), "Arn"))
             if rules:
                 config.Filter = s3.Filter(S3Key=s3.S3Key(Rules=rules))
             configs.append(config)

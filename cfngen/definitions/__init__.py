@@ -4,9 +4,9 @@ Every mistake is a SpecError naming the stack file, stack, resource, field, the 
 allowed, raised at definition time so nothing downstream (build, deploy) sees an invalid spec. This
 package is pure data: no troposphere, no AWS.
 
-    checks     where a check runs (_Where); the allowed names, ARNs, placeholders, events and options
+    checks     where a check runs (Where) and the checks it offers; the allowed names, ARNs, placeholders, events
     sources    the event sources, created by a stack or existing (from_arn / from_name)
-    triggers   the three ways a source reaches a function, and the checks on their options
+    triggers   the three ways a source reaches a function; their option fields and the checks on them
     function   Function, its add_event_source, and the checks on a function's fields
     stack      Stack: the definition calls and the logical-id namespace they share
 
@@ -17,25 +17,29 @@ from __future__ import annotations
 
 from cfngen.definitions.checks import (
     BUCKET_NAME,
-    FUNCTION_OPTIONS,
     KEY_TYPES,
     LOG_RETENTION_DAYS,
-    OPTION_NAMES,
     PLACEHOLDERS,
-    PULL_OPTIONS,
     RESERVED_ENV,
     RESOURCE_NAME,
     S3_EVENTS,
-    S3_OPTIONS,
-    SNS_OPTIONS,
     STACK_NAME,
     STARTING_POSITIONS,
     STREAM_VIEWS,
 )
-from cfngen.definitions.function import Function
+from cfngen.definitions.function import FUNCTION_OPTIONS, Function
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source
 from cfngen.definitions.stack import Stack
-from cfngen.definitions.triggers import PullTrigger, S3Trigger, SnsTrigger, Trigger
+from cfngen.definitions.triggers import (
+    OPTION_NAMES,
+    PULL_OPTIONS,
+    S3_OPTIONS,
+    SNS_OPTIONS,
+    PullTrigger,
+    S3Trigger,
+    SnsTrigger,
+    Trigger,
+)
 
 __all__ = [
     "BUCKET_NAME",

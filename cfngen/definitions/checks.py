@@ -1,9 +1,10 @@
 """The shared vocabulary of spec validation: where a check runs, what is allowed, how a refusal reads.
 
-`_Where` turns a failed check into a SpecError naming the stack file, stack, resource and field. The
+`Where` turns a failed check into a SpecError naming the stack file, stack, resource and field. The
 patterns and tables here (names, ARNs, placeholders, S3 events, option names) are what every definition
 call is judged against; they live in one place so sources, triggers, functions and stacks refuse the
-same things in the same words.
+same things in the same words. Each definition's own checks live beside it (sources, triggers, function);
+the option names each call accepts come from those definitions' fields.
 """
 
 from __future__ import annotations
@@ -26,15 +27,15 @@ PLACEHOLDERS = ("${AWS::Region}", "${AWS::AccountId}", "${AWS::Partition}")
 
 _PARTITION = r"(?:aws[a-z-]*|\$\{AWS::Partition\})"
 _REGION = r"(?:[a-z]{2}(?:-[a-z]+)+-\d|\$\{AWS::Region\})"
-_ACCOUNT = r"(?:\d{12}|\$\{AWS::AccountId\})"
-_ARN = {
-    "kinesis": re.compile(rf"arn:{_PARTITION}:kinesis:{_REGION}:{_ACCOUNT}:stream/[A-Za-z0-9_.-]{{1,128}}"),
+ACCOUNT = r"(?:\d{12}|\$\{AWS::AccountId\})"
+ARN = {  # an ARN of each kind that definitions accept, placeholders allowed
+    "kinesis": re.compile(rf"arn:{_PARTITION}:kinesis:{_REGION}:{ACCOUNT}:stream/[A-Za-z0-9_.-]{{1,128}}"),
     "dynamodb": re.compile(
-        rf"arn:{_PARTITION}:dynamodb:{_REGION}:{_ACCOUNT}:table/[A-Za-z0-9_.-]{{3,255}}/stream/[A-Za-z0-9:._-]+"
+        rf"arn:{_PARTITION}:dynamodb:{_REGION}:{ACCOUNT}:table/[A-Za-z0-9_.-]{{3,255}}/stream/[A-Za-z0-9:._-]+"
     ),
-    "sns": re.compile(rf"arn:{_PARTITION}:sns:{_REGION}:{_ACCOUNT}:[A-Za-z0-9_-]{{1,256}}"),
-    "sqs": re.compile(rf"arn:{_PARTITION}:sqs:{_REGION}:{_ACCOUNT}:[A-Za-z0-9_-]{{1,80}}(?:\.fifo)?"),
-    "layer": re.compile(rf"arn:{_PARTITION}:lambda:{_REGION}:{_ACCOUNT}:layer:[A-Za-z0-9_-]{{1,140}}:\d+"),
+    "sns": re.compile(rf"arn:{_PARTITION}:sns:{_REGION}:{ACCOUNT}:[A-Za-z0-9_-]{{1,256}}"),
+    "sqs": re.compile(rf"arn:{_PARTITION}:sqs:{_REGION}:{ACCOUNT}:[A-Za-z0-9_-]{{1,80}}(?:\.fifo)?"),
+    "layer": re.compile(rf"arn:{_PARTITION}:lambda:{_REGION}:{ACCOUNT}:layer:[A-Za-z0-9_-]{{1,140}}:\d+"),
 }
 BUCKET_NAME = re.compile(r"(?!xn--|sthree-)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
@@ -96,45 +97,15 @@ STREAM_VIEWS = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
 STARTING_POSITIONS = ("LATEST", "TRIM_HORIZON", "AT_TIMESTAMP")
 KEY_TYPES = ("S", "N", "B")
 
-PULL_OPTIONS = (
-    "starting_position",
-    "starting_timestamp",
-    "batch_size",
-    "batching_window_seconds",
-    "enabled",
-    "bisect_on_error",
-    "max_retries",
-    "max_record_age_seconds",
-    "parallelization_factor",
-    "on_failure_arn",
-    "filter_patterns",
-)
-SNS_OPTIONS = ("filter_policy", "filter_policy_scope")
-S3_OPTIONS = ("events", "prefix", "suffix")
-OPTION_NAMES = frozenset((*PULL_OPTIONS, *SNS_OPTIONS, *S3_OPTIONS))
-FUNCTION_OPTIONS = (
-    "code",
-    "handler",
-    "runtime",
-    "memory",
-    "timeout",
-    "architecture",
-    "environment",
-    "description",
-    "reserved_concurrency",
-    "log_retention_days",
-    "policies",
-    "tracing",
-    "dead_letter_arn",
-    "layers",
-)
-
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class _Where:
-    """Where a check runs, so every SpecError says stack file, stack, resource and field."""
+class Where:
+    """Where a check runs, so every SpecError says stack file, stack, resource and field.
+
+    Its methods check one value each and return it (normalised where said), or raise the SpecError.
+    """
 
     stack: Stack
     resource: str | None = None
@@ -186,8 +157,8 @@ class _Where:
 
     def arn(self, fld: str, value: object, kinds: Sequence[str]) -> str:
         if isinstance(value, str):
-            _check_placeholders(self, fld, value)
-            if any(_ARN[k].fullmatch(value) for k in kinds):
+            self.placeholders(fld, value)
+            if any(ARN[k].fullmatch(value) for k in kinds):
                 return value
         shapes = {
             "kinesis": "arn:aws:kinesis:REGION:ACCOUNT:stream/NAME",
@@ -202,38 +173,31 @@ class _Where:
             hint=f"REGION, ACCOUNT and the partition may be written {', '.join(PLACEHOLDERS)}",
         )
 
+    def placeholders(self, fld: str, value: str) -> None:
+        """Refuse any ${...} in `value` but the three placeholders CloudFormation's Fn::Sub resolves for us."""
+        for found in re.findall(r"\$\{[^}]*\}", value):
+            if found not in PLACEHOLDERS:
+                raise self.fail(
+                    fld, f"placeholder {found} in {value!r} is not supported; allowed: {', '.join(PLACEHOLDERS)}"
+                )
 
-def _check_placeholders(where: _Where, fld: str, value: str) -> None:
-    for found in re.findall(r"\$\{[^}]*\}", value):
-        if found not in PLACEHOLDERS:
-            raise where.fail(
-                fld, f"placeholder {found} in {value!r} is not supported; allowed: {', '.join(PLACEHOLDERS)}"
-            )
+    def reject_unknown(self, given: Mapping[str, object], allowed: Iterable[str], what: str) -> None:
+        """Refuse the first key of `given` that is not in `allowed`, suggesting the nearest allowed name."""
+        names = sorted(allowed)
+        for key in given:
+            if key not in names:
+                near = difflib.get_close_matches(key, names, n=1)
+                raise self.fail(
+                    key,
+                    f"is not an option of {what}; allowed: {', '.join(names)}",
+                    hint=f"did you mean {near[0]!r}?" if near else None,
+                )
 
-
-def _reject_unknown(where: _Where, given: Mapping[str, object], allowed: Iterable[str], what: str) -> None:
-    names = sorted(allowed)
-    for key, value in given.items():
-        if key not in names and (value is not None or key not in OPTION_NAMES):
-            near = difflib.get_close_matches(key, names, n=1)
-            raise where.fail(
-                key,
-                f"is not an option of {what}; allowed: {', '.join(names)}",
-                hint=f"did you mean {near[0]!r}?" if near else None,
-            )
-
-
-def _camel(text: str) -> str:
-    """Readable logical-id part from a physical name: 'cfngen-demo-clicks' -> 'CfngenDemoClicks'."""
-    parts = re.split(r"[^A-Za-z0-9]+", text)
-    name = "".join(p[:1].upper() + p[1:] for p in parts if p)
-    return name if name[:1].isalpha() else f"S{name}"
-
-
-def _json(where: _Where, fld: str, value: object) -> str:
-    try:
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise where.fail(
-            fld, f"{value!r} is not JSON-serialisable ({exc}); allowed: dicts, lists, str, numbers, booleans"
-        ) from exc
+    def json(self, fld: str, value: object) -> str:
+        """`value` as canonical JSON (sorted keys, no spaces), refusing what JSON cannot carry."""
+        try:
+            return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise self.fail(
+                fld, f"{value!r} is not JSON-serialisable ({exc}); allowed: dicts, lists, str, numbers, booleans"
+            ) from exc

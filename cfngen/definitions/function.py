@@ -1,7 +1,8 @@
 """A Lambda function, `add_event_source` that wires a source to it, and the checks on its fields.
 
-`Stack.function(...)` runs the field checks below before it builds a Function, so a Function only ever
-holds normalised values: a resolved code path, a sorted environment, least-privilege policy statements.
+`Stack.function(...)` claims the function's ids, then `define_function` runs the field checks below, so a
+Function only ever holds normalised values: a resolved code path, a sorted environment, least-privilege
+policy statements. FUNCTION_OPTIONS, the names `stack.function` accepts, are the Function's own fields.
 """
 
 from __future__ import annotations
@@ -9,31 +10,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 from cfngen import awsdata
-from cfngen.definitions.checks import (
-    PULL_OPTIONS,
-    RESERVED_ENV,
-    S3_OPTIONS,
-    SNS_OPTIONS,
-    _check_placeholders,
-    _json,
-    _reject_unknown,
-    _Where,
-)
+from cfngen.definitions.checks import LOG_RETENTION_DAYS, RESERVED_ENV, Where
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source
-from cfngen.definitions.triggers import (
-    PullTrigger,
-    S3Trigger,
-    SnsTrigger,
-    Trigger,
-    _pull_trigger,
-    _s3_trigger,
-    _sns_trigger,
-)
+from cfngen.definitions.triggers import EVENT_SOURCE_OPTIONS, EventSourceOptions, Trigger, new_trigger
 
 if TYPE_CHECKING:
     from cfngen.definitions.stack import Stack
@@ -59,74 +43,115 @@ class Function:
     layers: tuple[str, ...] = ()
     triggers: list[Trigger] = field(default_factory=list)
 
-    def add_event_source(
-        self,
-        source: Source,
-        *,
-        starting_position: str | None = None,
-        starting_timestamp: float | None = None,
-        batch_size: int | None = None,
-        batching_window_seconds: int | None = None,
-        enabled: bool | None = None,
-        bisect_on_error: bool | None = None,
-        max_retries: int | None = None,
-        max_record_age_seconds: int | None = None,
-        parallelization_factor: int | None = None,
-        on_failure_arn: str | None = None,
-        filter_patterns: Sequence[Mapping[str, Any]] | None = None,
-        filter_policy: Mapping[str, Any] | None = None,
-        filter_policy_scope: str | None = None,
-        events: Sequence[str] | None = None,
-        prefix: str | None = None,
-        suffix: str | None = None,
-        **unknown: Any,
-    ) -> Trigger:
-        """Wire `source` to this function: a mapping for streams, permission + subscription for push."""
-        options = {k: v for k, v in locals().items() if k not in ("self", "source", "unknown")}
+    def add_event_source(self, source: Source, **options: Unpack[EventSourceOptions]) -> Trigger:
+        """Wire `source` to this function: a mapping for streams, permission + subscription for push.
+
+        The options are those of the source's trigger (cfngen.definitions.triggers): PULL_OPTIONS for
+        Kinesis and DynamoDB, SNS_OPTIONS for SNS, S3_OPTIONS for S3.
+        """
         stack = self.stack
         stack._check_open()
-        _reject_unknown(
-            _Where(stack, self.name), unknown, [*PULL_OPTIONS, *SNS_OPTIONS, *S3_OPTIONS], "add_event_source"
-        )
+        Where(stack, self.name).reject_unknown(options, EVENT_SOURCE_OPTIONS, "add_event_source")
         if not isinstance(source, (KinesisStream, DynamoDBTable, SnsTopic, S3Bucket)):
-            raise _Where(stack, self.name).fail(
+            raise Where(stack, self.name).fail(
                 "source",
                 f"{source!r} is not an event source; allowed: KinesisStream, DynamoDBTable, "
                 "SnsTopic, S3Bucket (from stack.kinesis_stream(...) etc. or .from_arn(...))",
             )
-        where = _Where(stack, f"{self.name}<-{source.name}")
+        where = Where(stack, f"{self.name}<-{source.name}")
         if source.stack is not None and source.stack is not stack:
             raise where.fail(
                 "source",
-                f"{source.kind} {source.name} belongs to stack {source.stack.name}",
+                f"{source.label} {source.name} belongs to stack {source.stack.name}",
                 hint="refer to it with .from_arn(...) / .from_name(...)",
             )
         if any(t.source is source for t in self.triggers):
-            raise where.fail("source", f"{source.kind} {source.name} is already a source of {self.name}")
-        trigger: Trigger
-        if isinstance(source, (KinesisStream, DynamoDBTable)):
-            _reject_unknown(where, options, PULL_OPTIONS, f"a {source.kind} source")
-            trigger = _pull_trigger(where, self, source, options)
-        elif isinstance(source, SnsTopic):
-            _reject_unknown(where, options, SNS_OPTIONS, "an SNS topic source")
-            trigger = _sns_trigger(where, self, source, filter_policy, filter_policy_scope)
-        else:
-            _reject_unknown(where, options, S3_OPTIONS, "an S3 bucket source")
-            trigger = _s3_trigger(where, self, source, events, prefix, suffix)
+            raise where.fail("source", f"{source.label} {source.name} is already a source of {self.name}")
+        given: Mapping[str, object] = options
+        # In table order, not call order, so the checks (and which mistake is named first) do not depend on it.
+        given = {name: given[name] for name in EVENT_SOURCE_OPTIONS if given.get(name) is not None}
+        trigger = new_trigger(where, self, source, given)
         stack._adopt(source)
-        kind = {PullTrigger: "pull", SnsTrigger: "sns-push", S3Trigger: "s3-push"}[type(trigger)]
-        stack._claim(kind, trigger.name, f"the trigger {source.name} -> {self.name}", where, bare=False)
+        stack._claim(trigger.id_owner, trigger.name, f"the trigger {source.name} -> {self.name}", where, bare=False)
         self.triggers.append(trigger)
         return trigger
 
 
-def _whole(w: _Where, fld: str, value: object, allowed: Sequence[int]) -> int:
+FUNCTION_OPTIONS = tuple(f.name for f in fields(Function) if f.name not in ("stack", "name", "triggers"))
+
+
+def define_function(
+    w: Where,
+    name: str,
+    *,
+    code: str | Path,
+    handler: str,
+    runtime: str,
+    memory: int,
+    timeout: int,
+    architecture: str,
+    environment: Mapping[str, str] | None,
+    description: str | None,
+    reserved_concurrency: int | None,
+    log_retention_days: int,
+    policies: Sequence[Mapping[str, Any]],
+    tracing: str | None,
+    dead_letter_arn: str | None,
+    layers: Sequence[str],
+) -> Function:
+    """A Function whose every field passed its check (`w` names the function being defined)."""
+    stack = w.stack
+    checked_runtime = _runtime(w, runtime)  # first: the order decides which of several mistakes is named
+    return Function(
+        stack,
+        name,
+        _code_path(w, stack.base_dir, code),
+        handler=w.text(
+            "handler", handler, max_len=128, pattern=re.compile(r"[^\s]+"), allowed="no spaces, e.g. app.handler"
+        ),
+        runtime=checked_runtime,
+        memory=w.int_range("memory", memory, 128, 10240),
+        timeout=w.int_range("timeout", timeout, 1, 900),
+        architecture=w.choice("architecture", architecture, ("x86_64", "arm64")),  # type: ignore[arg-type]
+        environment=_environment(w, environment or {}),
+        description=None if description is None else w.text("description", description, max_len=256),
+        reserved_concurrency=None
+        if reserved_concurrency is None
+        else w.int_range("reserved_concurrency", reserved_concurrency, 0, 100000),
+        log_retention_days=w.choice(
+            "log_retention_days",
+            _whole(w, "log_retention_days", log_retention_days, LOG_RETENTION_DAYS),
+            LOG_RETENTION_DAYS,
+        ),
+        policies=_policies(w, policies),
+        tracing=None if tracing is None else w.choice("tracing", tracing, ("Active", "PassThrough")),
+        dead_letter_arn=None if dead_letter_arn is None else w.arn("dead_letter_arn", dead_letter_arn, ("sqs", "sns")),
+        layers=_layers(w, layers),
+    )
+
+
+def _runtime(w: Where, runtime: object) -> str:
+    """A runtime Lambda accepts today; a deprecated one is named with its date and successor."""
+    available = awsdata.current_runtimes()
+    if runtime not in available:
+        known = awsdata.runtime_lifecycle().get(runtime) if isinstance(runtime, str) else None
+        if known is not None:
+            raise w.fail(
+                "runtime",
+                f"{runtime!r} is deprecated (since {known.deprecated}); allowed: {', '.join(available)}",
+                hint=f"use {known.successor}" if known.successor else None,
+            )
+        w.choice("runtime", runtime, available)
+    return str(runtime)
+
+
+def _whole(w: Where, fld: str, value: object, allowed: Sequence[int]) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise w.fail(fld, f"{value!r} is not a whole number; allowed: {', '.join(map(str, allowed))}")
     return value
 
 
-def _code_path(w: _Where, base: Path, code: object) -> Path:
+def _code_path(w: Where, base: Path, code: object) -> Path:
     if not isinstance(code, (str, Path)) or not str(code):
         raise w.fail("code", f"{code!r} is not allowed; allowed: a directory or a .zip file")
     try:
@@ -147,7 +172,7 @@ def _code_path(w: _Where, base: Path, code: object) -> Path:
     return path
 
 
-def _environment(w: _Where, env: object) -> dict[str, str]:
+def _environment(w: Where, env: object) -> dict[str, str]:
     if not isinstance(env, Mapping):
         raise w.fail("environment", f"{env!r} is not allowed; allowed: a dict of str to str")
     for key, value in env.items():
@@ -164,7 +189,7 @@ def _environment(w: _Where, env: object) -> dict[str, str]:
     return out
 
 
-def _policies(w: _Where, policies: object) -> tuple[Mapping[str, Any], ...]:
+def _policies(w: Where, policies: object) -> tuple[Mapping[str, Any], ...]:
     """Extra statements, held to the same least privilege as generated ones: no `*` or `service:*` actions,
     and a `*` resource only for actions that IAM cannot scope to a resource (per cfn-lint's IAM data)."""
     if isinstance(policies, (str, Mapping)) or not isinstance(policies, Sequence):
@@ -172,11 +197,11 @@ def _policies(w: _Where, policies: object) -> tuple[Mapping[str, Any], ...]:
     return tuple(_statement(w, st) for st in policies)
 
 
-def _statement(w: _Where, st: object) -> dict[str, Any]:
+def _statement(w: Where, st: object) -> dict[str, Any]:
     shape = "{'Action': ['s3:GetObject'], 'Resource': ['arn:aws:s3:::bucket/*']}"
     if not isinstance(st, Mapping) or not all(isinstance(k, str) for k in st):
         raise w.fail("policies", f"{st!r} is not allowed; allowed: a dict like {shape}")
-    _reject_unknown(w, st, ("Effect", "Action", "Resource", "Condition", "Sid"), "an IAM statement")
+    w.reject_unknown(st, ("Effect", "Action", "Resource", "Condition", "Sid"), "an IAM statement")
     if st.get("Effect", "Allow") not in ("Allow", "Deny"):
         raise w.fail("policies", f"Effect {st.get('Effect')!r} is not allowed; allowed: Allow, Deny")
     if "Sid" in st and not (isinstance(st["Sid"], str) and re.fullmatch(r"[A-Za-z0-9]+", st["Sid"])):
@@ -199,7 +224,7 @@ def _statement(w: _Where, st: object) -> dict[str, Any]:
     if not isinstance(resources, (list, tuple)) or not resources or not all(isinstance(r, str) for r in resources):
         raise w.fail("policies", f"Resource {st.get('Resource')!r} is not allowed; allowed: a list of ARNs")
     for r in resources:
-        _check_placeholders(w, "policies", r)
+        w.placeholders("policies", r)
     if "*" in resources and st.get("Effect", "Allow") == "Allow":
         scoped = [a for a in actions if awsdata.action_takes_resources(a)]
         if scoped:
@@ -216,7 +241,7 @@ def _statement(w: _Where, st: object) -> dict[str, Any]:
     return out
 
 
-def _condition(w: _Where, condition: object) -> dict[str, dict[str, Any]]:
+def _condition(w: Where, condition: object) -> dict[str, dict[str, Any]]:
     """{operator: {key: value(s)}}, operators as IAM spells them (StringEquals, ForAnyValue:StringLike...)."""
     import awacs.aws as aws
 
@@ -230,12 +255,12 @@ def _condition(w: _Where, condition: object) -> dict[str, dict[str, Any]]:
                          "such as StringEquals, ArnLike, ForAnyValue:StringLike, BoolIfExists")  # fmt: skip
         if not isinstance(values, Mapping) or not values or not all(isinstance(k, str) for k in values):
             raise w.fail("policies", f"Condition {op} {values!r} is not allowed; allowed: {{key: value or [values]}}")
-        _json(w, "policies", values)
+        w.json("policies", values)
         out[op] = dict(values)
     return out
 
 
-def _layers(w: _Where, layers: object) -> tuple[str, ...]:
+def _layers(w: Where, layers: object) -> tuple[str, ...]:
     if isinstance(layers, str) or not isinstance(layers, Sequence) or len(layers) > 5:
         raise w.fail("layers", f"{layers!r} is not allowed; allowed: a list of at most 5 layer version ARNs")
     return tuple(w.arn("layers", arn, ("layer",)) for arn in layers)

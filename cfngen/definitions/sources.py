@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cfngen.definitions.checks import _ACCOUNT, _ARN, BUCKET_NAME, PLACEHOLDERS, RESOURCE_NAME, _camel
+from cfngen.definitions.checks import ACCOUNT, ARN, BUCKET_NAME, PLACEHOLDERS, RESOURCE_NAME
 from cfngen.errors import SpecError
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class Source:
     name: str
     stack: Stack | None
 
-    kind: str = field(init=False, default="source")
+    label: str = field(init=False, default="source")  # how messages name this kind of source
 
     @property
     def existing(self) -> bool:
@@ -39,7 +39,7 @@ class KinesisStream(Source):
     on_demand: bool = False
     retention_hours: int = 24
     stream_name: str | None = None
-    kind: str = field(init=False, default="Kinesis stream")
+    label: str = field(init=False, default="Kinesis stream")
 
     @classmethod
     def from_arn(cls, arn: str, name: str | None = None) -> KinesisStream:
@@ -57,7 +57,7 @@ class DynamoDBTable(Source):
     stream_view: str | None = None
     table_name: str | None = None
     retain: bool = True  # DeletionPolicy/UpdateReplacePolicy Retain: a stack delete never drops the data
-    kind: str = field(init=False, default="DynamoDB table")
+    label: str = field(init=False, default="DynamoDB table")
 
     @classmethod
     def from_stream_arn(cls, stream_arn: str, name: str | None = None) -> DynamoDBTable:
@@ -72,7 +72,7 @@ class SnsTopic(Source):
     kms_key: str | None = None
     display_name: str | None = None
     topic_name: str | None = None
-    kind: str = field(init=False, default="SNS topic")
+    label: str = field(init=False, default="SNS topic")
 
     @classmethod
     def from_arn(cls, arn: str, name: str | None = None) -> SnsTopic:
@@ -85,26 +85,26 @@ class S3Bucket(Source):
     versioning: bool = False
     bucket_name: str | None = None
     account: str | None = None  # the owner of an existing bucket, when not the stack's account
-    kind: str = field(init=False, default="S3 bucket")
+    label: str = field(init=False, default="S3 bucket")
 
     @classmethod
     def from_name(cls, bucket_name: str, name: str | None = None, *, account: str | None = None) -> S3Bucket:
         """An existing bucket: the permission is emitted; its notification must be set where it is defined."""
-        _check_bucket_name(bucket_name, lambda msg: SpecError(msg, resource="S3Bucket.from_name"))
-        if account is not None and not (isinstance(account, str) and re.fullmatch(_ACCOUNT, account)):
+        check_bucket_name(bucket_name, lambda msg: SpecError(msg, resource="S3Bucket.from_name"))
+        if account is not None and not (isinstance(account, str) and re.fullmatch(ACCOUNT, account)):
             raise SpecError(f"account {account!r} is not allowed; allowed: 12 digits or ${{AWS::AccountId}}",
                             resource="S3Bucket.from_name", field="account")  # fmt: skip
         return cls(name=_existing_name(name, bucket_name), stack=None, bucket_name=bucket_name, account=account)
 
 
 def _check_existing_arn(arn: object, kind: str, where: str) -> None:
-    if not isinstance(arn, str) or not _ARN[kind].fullmatch(arn):
+    if not isinstance(arn, str) or not ARN[kind].fullmatch(arn):
         raise SpecError(
             f"{arn!r} is not a valid {kind} ARN",
             resource=where,
             hint=f"placeholders allowed: {', '.join(PLACEHOLDERS)}",
         )
-    # _ARN admits ${...} only as the three placeholders, so a matching ARN needs no further check.
+    # ARN admits ${...} only as the three placeholders, so a matching ARN needs no further check.
 
 
 def _existing_name(name: str | None, physical: str) -> str:
@@ -117,7 +117,8 @@ def _existing_name(name: str | None, physical: str) -> str:
     return chosen
 
 
-def _check_bucket_name(name: object, fail: Any) -> str:
+def check_bucket_name(name: object, fail: Any) -> str:
+    """A bucket name S3 accepts in every region; `fail(message)` makes the error to raise."""
     # The longest name any region gives: the account is 12 digits, region names stay within 16 characters.
     sample = (
         name.replace("${AWS::AccountId}", "123456789012").replace("${AWS::Region}", "ap-southeast-777")
@@ -132,3 +133,10 @@ def _check_bucket_name(name: object, fail: Any) -> str:
     if isinstance(name, str) and "${AWS::Partition}" in name:
         raise fail("bucket names cannot contain ${AWS::Partition}")
     return sample
+
+
+def _camel(text: str) -> str:
+    """Readable logical-id part from a physical name: 'cfngen-demo-clicks' -> 'CfngenDemoClicks'."""
+    parts = re.split(r"[^A-Za-z0-9]+", text)
+    name = "".join(p[:1].upper() + p[1:] for p in parts if p)
+    return name if name[:1].isalpha() else f"S{name}"

@@ -13,20 +13,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cfngen import awsdata, names
-from cfngen.definitions.checks import (
-    FUNCTION_OPTIONS,
-    KEY_TYPES,
-    LOG_RETENTION_DAYS,
-    RESOURCE_NAME,
-    STACK_NAME,
-    STREAM_VIEWS,
-    _reject_unknown,
-    _Where,
-)
-from cfngen.definitions.function import Function, _code_path, _environment, _layers, _policies, _whole
-from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source, _check_bucket_name
+from cfngen import names
+from cfngen.definitions.checks import KEY_TYPES, RESOURCE_NAME, STACK_NAME, STREAM_VIEWS, Where
+from cfngen.definitions.function import FUNCTION_OPTIONS, Function, define_function
+from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source, check_bucket_name
 from cfngen.errors import SpecError
+from cfngen.names import Owner
 
 if TYPE_CHECKING:
     from troposphere import Template
@@ -53,7 +45,7 @@ class Stack:
                 field="name",
             )
         if description is not None:
-            _Where(self).text("description", description, max_len=1024)
+            Where(self).text("description", description, max_len=1024)
         self.description = description
         self.functions: list[Function] = []
         self.sources: list[Source] = []
@@ -87,8 +79,8 @@ class Stack:
                 file=self.file_label,
             )
 
-    def _claim(self, kind: str, name: str, what: str, where: _Where, *, bare: bool = True) -> None:
-        wanted = ([name] if bare else []) + names.ids(kind, name)
+    def _claim(self, owner: Owner, name: str, what: str, where: Where, *, bare: bool = True) -> None:
+        wanted = ([name] if bare else []) + names.ids(owner, name)
         for logical_id in wanted:
             if logical_id in self._names:
                 clash = "" if logical_id == name else f" (both need the logical id {logical_id!r})"
@@ -103,23 +95,23 @@ class Stack:
         """Existing sources join the stack's namespace when first used; created ones already did."""
         if source.stack is None and source not in self.sources:
             self._claim(
-                "existing",
+                Owner.EXISTING_SOURCE,
                 source.name,
-                f"the existing {source.kind} {source.name}",
-                _Where(self, source.name),
+                f"the existing {source.label} {source.name}",
+                Where(self, source.name),
             )
             self.sources.append(source)
 
-    def _resource(self, kind: str, name: object, what: str) -> _Where:
+    def _resource(self, owner: Owner, name: object, what: str) -> Where:
         self._check_open()
-        where = _Where(self, str(name))
+        where = Where(self, str(name))
         if not isinstance(name, str) or not RESOURCE_NAME.fullmatch(name):
             raise where.fail(
                 "name",
                 f"{name!r} is not allowed; allowed: a letter A-Z, then up to 63 letters or "
                 "digits (it becomes part of CloudFormation logical ids)",
             )
-        self._claim(kind, name, what, where)
+        self._claim(owner, name, what, where)
         return where
 
     # -- the public API
@@ -145,49 +137,25 @@ class Stack:
         **unknown: Any,
     ) -> Function:
         """A Lambda function with its role, log group and code parameters."""
-        _reject_unknown(_Where(self, str(name)), unknown, FUNCTION_OPTIONS, "stack.function")
-        w = self._resource("function", name, f"the function {name}")
-        available = awsdata.current_runtimes()
-        if runtime not in available:
-            known = awsdata.runtime_lifecycle().get(runtime) if isinstance(runtime, str) else None
-            if known is not None:
-                raise w.fail(
-                    "runtime",
-                    f"{runtime!r} is deprecated (since {known.deprecated}); allowed: {', '.join(available)}",
-                    hint=f"use {known.successor}" if known.successor else None,
-                )
-            w.choice("runtime", runtime, available)
-        fn = Function(
-            self,
+        Where(self, str(name)).reject_unknown(unknown, FUNCTION_OPTIONS, "stack.function")
+        w = self._resource(Owner.FUNCTION, name, f"the function {name}")
+        fn = define_function(
+            w,
             name,
-            _code_path(w, self.base_dir, code),
-            handler=w.text(
-                "handler",
-                handler,
-                max_len=128,
-                pattern=re.compile(r"[^\s]+"),
-                allowed="no spaces, e.g. app.handler",
-            ),
+            code=code,
+            handler=handler,
             runtime=runtime,
-            memory=w.int_range("memory", memory, 128, 10240),
-            timeout=w.int_range("timeout", timeout, 1, 900),
-            architecture=w.choice("architecture", architecture, ("x86_64", "arm64")),  # type: ignore[arg-type]
-            environment=_environment(w, environment or {}),
-            description=None if description is None else w.text("description", description, max_len=256),
-            reserved_concurrency=None
-            if reserved_concurrency is None
-            else w.int_range("reserved_concurrency", reserved_concurrency, 0, 100000),
-            log_retention_days=w.choice(
-                "log_retention_days",
-                _whole(w, "log_retention_days", log_retention_days, LOG_RETENTION_DAYS),
-                LOG_RETENTION_DAYS,
-            ),
-            policies=_policies(w, policies),
-            tracing=None if tracing is None else w.choice("tracing", tracing, ("Active", "PassThrough")),
-            dead_letter_arn=None
-            if dead_letter_arn is None
-            else w.arn("dead_letter_arn", dead_letter_arn, ("sqs", "sns")),
-            layers=_layers(w, layers),
+            memory=memory,
+            timeout=timeout,
+            architecture=architecture,
+            environment=environment,
+            description=description,
+            reserved_concurrency=reserved_concurrency,
+            log_retention_days=log_retention_days,
+            policies=policies,
+            tracing=tracing,
+            dead_letter_arn=dead_letter_arn,
+            layers=layers,
         )
         self.functions.append(fn)
         return fn
@@ -202,7 +170,7 @@ class Stack:
         stream_name: str | None = None,
     ) -> KinesisStream:
         """A Kinesis stream, encrypted with the AWS-managed key."""
-        w = self._resource("kinesis", name, f"the Kinesis stream {name}")
+        w = self._resource(Owner.KINESIS_STREAM, name, f"the Kinesis stream {name}")
         w.boolean("on_demand", on_demand)
         if on_demand and shards is not None:
             raise w.fail("shards", "cannot be set with on_demand=True; allowed: one of shards=N or on_demand=True")
@@ -235,7 +203,7 @@ class Stack:
         retain: bool = True,
     ) -> DynamoDBTable:
         """An on-demand table with point-in-time recovery and encryption; stream_view makes it a source."""
-        w = self._resource("dynamodb", name, f"the DynamoDB table {name}")
+        w = self._resource(Owner.DYNAMODB_TABLE, name, f"the DynamoDB table {name}")
         w.text("partition_key", partition_key, max_len=255)
         w.choice("partition_key_type", partition_key_type, KEY_TYPES)
         if sort_key is not None:
@@ -270,7 +238,7 @@ class Stack:
         topic_name: str | None = None,
     ) -> SnsTopic:
         """A standard SNS topic (Lambda cannot subscribe to FIFO topics)."""
-        w = self._resource("sns", name, f"the SNS topic {name}")
+        w = self._resource(Owner.SNS_TOPIC, name, f"the SNS topic {name}")
         if kms_key is not None:
             w.text(
                 "kms_key",
@@ -287,12 +255,12 @@ class Stack:
 
     def s3_bucket(self, name: str, *, versioning: bool = False, bucket_name: str | None = None) -> S3Bucket:
         """A private, encrypted, TLS-only bucket. Its name is fixed at render time (see builders.sources)."""
-        w = self._resource("s3", name, f"the S3 bucket {name}")
+        w = self._resource(Owner.S3_BUCKET, name, f"the S3 bucket {name}")
         w.boolean("versioning", versioning)
         if bucket_name is not None:
-            _check_bucket_name(bucket_name, lambda msg: w.fail("bucket_name", msg))
+            check_bucket_name(bucket_name, lambda msg: w.fail("bucket_name", msg))
         # Generated bucket names are lower-case: "Uploads" and "UPLOADS" would get the same one.
-        self._claim("physical", f"bucket {(bucket_name or name).lower()}", f"the S3 bucket {name}", w)
+        self._claim(Owner.BUCKET_NAME, f"bucket {(bucket_name or name).lower()}", f"the S3 bucket {name}", w)
         return self._add(S3Bucket(name, self, versioning=versioning, bucket_name=bucket_name))
 
     def _add(self, source: T) -> T:

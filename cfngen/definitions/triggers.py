@@ -1,41 +1,113 @@
 """Triggers: how a source reaches a function (a polled mapping, an SNS subscription, an S3 notification).
 
-`Function.add_event_source` picks the kind from the source; the builders here check that kind's options
-and refuse at definition time what the service would refuse at deploy time (a table without a stream,
+Each trigger's options are its dataclass fields marked with `option(check)`: that one table gives the
+option names (PULL_OPTIONS, SNS_OPTIONS, S3_OPTIONS, which error messages list) and the check each given
+value goes through. `new_trigger` picks the trigger from the source, runs the checks in field order, then
+refuses at definition time what the service would refuse at deploy time (a table without a stream,
 AT_TIMESTAMP on DynamoDB, S3 notifications that overlap).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, TypeVar
 
-from cfngen.definitions.checks import S3_EVENTS, STARTING_POSITIONS, STREAM_VIEWS, _json, _Where
+from cfngen.definitions.checks import S3_EVENTS, STARTING_POSITIONS, STREAM_VIEWS, Where
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic
+from cfngen.names import Owner
 
 if TYPE_CHECKING:
     from cfngen.definitions.function import Function
+
+Check = Callable[[Where, str, Any], Any]  # (where, option name, given value) -> the value to store
+_CHECK = "cfngen.check"
+
+
+def option(check: Check | None) -> dict[str, Check | None]:
+    """Field metadata marking a trigger option; `check` validates a given value (None: the trigger's own
+    check handles it, because what it allows depends on the source or on another option)."""
+    return {_CHECK: check}
+
+
+def _whole(lo: int, hi: int, *, also: Sequence[int] = ()) -> Check:
+    return lambda where, name, value: where.int_range(name, value, lo, hi, also=also)
+
+
+def _flag(where: Where, name: str, value: object) -> bool:
+    return where.boolean(name, value)
+
+
+def _failure_destination(where: Where, name: str, value: object) -> str:
+    return where.arn(name, value, ("sqs", "sns"))
+
+
+def _timestamp(where: Where, name: str, value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise where.fail(name, f"{value!r} is not allowed; allowed: Unix time in seconds")
+    return value
+
+
+def _filter_patterns(where: Where, name: str, patterns: object) -> tuple[str, ...]:
+    if not isinstance(patterns, (list, tuple)) or not 1 <= len(patterns) <= 5:
+        raise where.fail(name, f"{patterns!r} is not allowed; allowed: a list of 1 to 5 dicts")
+    out = []
+    for p in patterns:
+        if not isinstance(p, dict) or not p:
+            raise where.fail(
+                name, f"{p!r} is not allowed; allowed: a non-empty dict such as {{'data': {{'kind': ['order']}}}}"
+            )
+        text = where.json(name, p)
+        if len(text) > 4096:
+            raise where.fail(name, f"a pattern is {len(text)} characters; allowed: at most 4096")
+        out.append(text)
+    return tuple(out)
+
+
+def _filter_policy(where: Where, name: str, policy: object) -> object:
+    if not isinstance(policy, dict) or not policy:
+        raise where.fail(name, f"{policy!r} is not allowed; allowed: a non-empty dict such as {{'severity': ['high']}}")
+    where.json(name, policy)
+    return policy
+
+
+def _policy_scope(where: Where, name: str, scope: object) -> object:
+    return where.choice(name, scope, ("MessageAttributes", "MessageBody"))
+
+
+def _events(where: Where, name: str, events: object) -> tuple[str, ...]:
+    if isinstance(events, str) or not isinstance(events, (list, tuple)) or not events:
+        raise where.fail(name, f"{events!r} is not allowed; allowed: a non-empty list of S3 event names")
+    chosen = tuple(where.choice(name, e, S3_EVENTS) for e in events)
+    if len(set(chosen)) != len(chosen):
+        raise where.fail(name, f"{list(chosen)} repeats an event; allowed: each event once")
+    return chosen
+
+
+def _key_part(where: Where, name: str, value: object) -> str:
+    return where.text(name, value, max_len=1024)
 
 
 @dataclass(eq=False)
 class PullTrigger:
     """An event source mapping: Lambda polls a Kinesis or DynamoDB stream."""
 
+    id_owner: ClassVar[Owner] = Owner.PULL_TRIGGER  # whose logical ids it claims
+
     function: Function
     source: KinesisStream | DynamoDBTable
-    starting_position: str
-    starting_timestamp: float | None = None
-    batch_size: int | None = None
-    batching_window_seconds: int | None = None
-    enabled: bool = True
-    bisect_on_error: bool | None = None
-    max_retries: int | None = None
-    max_record_age_seconds: int | None = None
-    parallelization_factor: int | None = None
-    on_failure_arn: str | None = None
-    filter_patterns: tuple[str, ...] = ()
+    starting_position: str = field(metadata=option(None))  # its choices depend on the source: _start
+    starting_timestamp: float | None = field(default=None, metadata=option(_timestamp))
+    batch_size: int | None = field(default=None, metadata=option(_whole(1, 10000)))
+    batching_window_seconds: int | None = field(default=None, metadata=option(_whole(0, 300)))
+    enabled: bool = field(default=True, metadata=option(_flag))
+    bisect_on_error: bool | None = field(default=None, metadata=option(_flag))
+    max_retries: int | None = field(default=None, metadata=option(_whole(-1, 10000)))
+    max_record_age_seconds: int | None = field(default=None, metadata=option(_whole(60, 604800, also=(-1,))))
+    parallelization_factor: int | None = field(default=None, metadata=option(_whole(1, 10)))
+    on_failure_arn: str | None = field(default=None, metadata=option(_failure_destination))
+    filter_patterns: tuple[str, ...] = field(default=(), metadata=option(_filter_patterns))
 
     @property
     def name(self) -> str:
@@ -45,10 +117,12 @@ class PullTrigger:
 
 @dataclass(eq=False)
 class SnsTrigger:
+    id_owner: ClassVar[Owner] = Owner.SNS_TRIGGER
+
     function: Function
     source: SnsTopic
-    filter_policy: Mapping[str, Any] | None = None
-    filter_policy_scope: str | None = None
+    filter_policy: Mapping[str, Any] | None = field(default=None, metadata=option(_filter_policy))
+    filter_policy_scope: str | None = field(default=None, metadata=option(_policy_scope))
 
     @property
     def name(self) -> str:
@@ -57,11 +131,13 @@ class SnsTrigger:
 
 @dataclass(eq=False)
 class S3Trigger:
+    id_owner: ClassVar[Owner] = Owner.S3_TRIGGER
+
     function: Function
     source: S3Bucket
-    events: tuple[str, ...] = ("s3:ObjectCreated:*",)
-    prefix: str | None = None
-    suffix: str | None = None
+    events: tuple[str, ...] = field(default=("s3:ObjectCreated:*",), metadata=option(_events))
+    prefix: str | None = field(default=None, metadata=option(_key_part))
+    suffix: str | None = field(default=None, metadata=option(_key_part))
 
     @property
     def name(self) -> str:
@@ -69,120 +145,102 @@ class S3Trigger:
 
 
 Trigger = PullTrigger | SnsTrigger | S3Trigger
+T = TypeVar("T", PullTrigger, SnsTrigger, S3Trigger)
 
 
-def _pull_trigger(where: _Where, fn: Function, source: KinesisStream | DynamoDBTable, o: dict[str, Any]) -> PullTrigger:
-    is_kinesis = isinstance(source, KinesisStream)
+def options_of(trigger: type[Trigger]) -> tuple[str, ...]:
+    """The option names a trigger accepts, in the order its checks run."""
+    return tuple(f.name for f in fields(trigger) if _CHECK in f.metadata)
+
+
+PULL_OPTIONS = options_of(PullTrigger)
+SNS_OPTIONS = options_of(SnsTrigger)
+S3_OPTIONS = options_of(S3Trigger)
+EVENT_SOURCE_OPTIONS = (*PULL_OPTIONS, *SNS_OPTIONS, *S3_OPTIONS)
+OPTION_NAMES = frozenset(EVENT_SOURCE_OPTIONS)
+
+
+class EventSourceOptions(TypedDict, total=False):
+    """The keyword arguments of `Function.add_event_source`, typed for callers: one key per option above
+    (tests/unit/test_definitions.py checks the two agree)."""
+
+    starting_position: str | None
+    starting_timestamp: float | None
+    batch_size: int | None
+    batching_window_seconds: int | None
+    enabled: bool | None
+    bisect_on_error: bool | None
+    max_retries: int | None
+    max_record_age_seconds: int | None
+    parallelization_factor: int | None
+    on_failure_arn: str | None
+    filter_patterns: Sequence[Mapping[str, Any]] | None
+    filter_policy: Mapping[str, Any] | None
+    filter_policy_scope: str | None
+    events: Sequence[str] | None
+    prefix: str | None
+    suffix: str | None
+
+
+def _apply(where: Where, trigger: T, given: Mapping[str, object]) -> T:
+    """Run each option's check, in field order, on the values given (None means not given)."""
+    for f in fields(trigger):
+        check = f.metadata.get(_CHECK)
+        if check is not None and given.get(f.name) is not None:
+            setattr(trigger, f.name, check(where, f.name, given[f.name]))
+    return trigger
+
+
+def new_trigger(
+    where: Where, fn: Function, source: KinesisStream | DynamoDBTable | SnsTopic | S3Bucket, given: Mapping[str, object]
+) -> Trigger:
+    """The trigger wiring `source` to `fn`, refusing options of another kind of source."""
+    if isinstance(source, (KinesisStream, DynamoDBTable)):
+        where.reject_unknown(given, PULL_OPTIONS, f"a {source.label} source")
+        return _apply(where, PullTrigger(fn, source, _start(where, source, given)), given)
+    if isinstance(source, SnsTopic):
+        where.reject_unknown(given, SNS_OPTIONS, "an SNS topic source")
+        sns = _apply(where, SnsTrigger(fn, source), given)
+        if sns.filter_policy_scope is not None and sns.filter_policy is None:
+            raise where.fail("filter_policy_scope", "needs a filter_policy")
+        return sns
+    where.reject_unknown(given, S3_OPTIONS, "an S3 bucket source")
+    return _s3_overlaps(where, _apply(where, S3Trigger(fn, source), given))
+
+
+def _start(where: Where, source: KinesisStream | DynamoDBTable, given: Mapping[str, object]) -> str:
+    """The starting position: required, AT_TIMESTAMP only on Kinesis and only with a starting_timestamp."""
     if isinstance(source, DynamoDBTable) and source.stack is not None and source.stream_view is None:
         raise where.fail(
             "stream_view",
             f"table {source.name} has no stream, so it cannot be an event source",
             hint=f"give dynamodb_table(..., stream_view=...) one of {', '.join(STREAM_VIEWS)}",
         )
-    if o["starting_position"] is None:
-        raise where.fail(
-            "starting_position",
-            "is required for a stream source; allowed: "
-            + ", ".join(STARTING_POSITIONS if is_kinesis else STARTING_POSITIONS[:2]),
-        )
-    position = where.choice(
-        "starting_position",
-        o["starting_position"],
-        STARTING_POSITIONS if is_kinesis else STARTING_POSITIONS[:2],
-    )
-    timestamp = o["starting_timestamp"]
-    if (position == "AT_TIMESTAMP") != (timestamp is not None):
+    allowed = STARTING_POSITIONS if isinstance(source, KinesisStream) else STARTING_POSITIONS[:2]
+    if given.get("starting_position") is None:
+        raise where.fail("starting_position", "is required for a stream source; allowed: " + ", ".join(allowed))
+    position = str(where.choice("starting_position", given["starting_position"], allowed))
+    if (position == "AT_TIMESTAMP") != (given.get("starting_timestamp") is not None):
         raise where.fail(
             "starting_timestamp",
             "is required with starting_position='AT_TIMESTAMP' and allowed only with it; allowed: Unix time in seconds",
         )
-    if timestamp is not None and (
-        isinstance(timestamp, bool)
-        or not isinstance(timestamp, (int, float))
-        or not math.isfinite(timestamp)
-        or timestamp < 0
-    ):
-        raise where.fail("starting_timestamp", f"{timestamp!r} is not allowed; allowed: Unix time in seconds")
-    t = PullTrigger(fn, source, position, starting_timestamp=timestamp)
-    if o["batch_size"] is not None:
-        t.batch_size = where.int_range("batch_size", o["batch_size"], 1, 10000)
-    if o["batching_window_seconds"] is not None:
-        t.batching_window_seconds = where.int_range("batching_window_seconds", o["batching_window_seconds"], 0, 300)
-    if o["enabled"] is not None:
-        t.enabled = where.boolean("enabled", o["enabled"])
-    if o["bisect_on_error"] is not None:
-        t.bisect_on_error = where.boolean("bisect_on_error", o["bisect_on_error"])
-    if o["max_retries"] is not None:
-        t.max_retries = where.int_range("max_retries", o["max_retries"], -1, 10000)
-    if o["max_record_age_seconds"] is not None:
-        t.max_record_age_seconds = where.int_range(
-            "max_record_age_seconds", o["max_record_age_seconds"], 60, 604800, also=(-1,)
-        )
-    if o["parallelization_factor"] is not None:
-        t.parallelization_factor = where.int_range("parallelization_factor", o["parallelization_factor"], 1, 10)
-    if o["on_failure_arn"] is not None:
-        t.on_failure_arn = where.arn("on_failure_arn", o["on_failure_arn"], ("sqs", "sns"))
-    if o["filter_patterns"] is not None:
-        t.filter_patterns = _filter_patterns(where, o["filter_patterns"])
-    return t
+    return position
 
 
-def _filter_patterns(where: _Where, patterns: object) -> tuple[str, ...]:
-    if not isinstance(patterns, (list, tuple)) or not 1 <= len(patterns) <= 5:
-        raise where.fail("filter_patterns", f"{patterns!r} is not allowed; allowed: a list of 1 to 5 dicts")
-    out = []
-    for p in patterns:
-        if not isinstance(p, dict) or not p:
-            raise where.fail(
-                "filter_patterns",
-                f"{p!r} is not allowed; allowed: a non-empty dict such as {{'data': {{'kind': ['order']}}}}",
-            )
-        text = _json(where, "filter_patterns", p)
-        if len(text) > 4096:
-            raise where.fail("filter_patterns", f"a pattern is {len(text)} characters; allowed: at most 4096")
-        out.append(text)
-    return tuple(out)
-
-
-def _sns_trigger(where: _Where, fn: Function, source: SnsTopic, policy: object, scope: object) -> SnsTrigger:
-    if policy is not None:
-        if not isinstance(policy, dict) or not policy:
-            raise where.fail(
-                "filter_policy",
-                f"{policy!r} is not allowed; allowed: a non-empty dict such as {{'severity': ['high']}}",
-            )
-        _json(where, "filter_policy", policy)
-    if scope is not None:
-        where.choice("filter_policy_scope", scope, ("MessageAttributes", "MessageBody"))
-        if policy is None:
-            raise where.fail("filter_policy_scope", "needs a filter_policy")
-    return SnsTrigger(fn, source, policy, scope)  # type: ignore[arg-type]
-
-
-def _s3_trigger(
-    where: _Where, fn: Function, source: S3Bucket, events: object, prefix: object, suffix: object
-) -> S3Trigger:
-    chosen: tuple[str, ...] = ("s3:ObjectCreated:*",)
-    if events is not None:
-        if isinstance(events, str) or not isinstance(events, (list, tuple)) or not events:
-            raise where.fail("events", f"{events!r} is not allowed; allowed: a non-empty list of S3 event names")
-        chosen = tuple(where.choice("events", e, S3_EVENTS) for e in events)
-        if len(set(chosen)) != len(chosen):
-            raise where.fail("events", f"{list(chosen)} repeats an event; allowed: each event once")
-    for fld, value in (("prefix", prefix), ("suffix", suffix)):
-        if value is not None:
-            where.text(fld, value, max_len=1024)
+def _s3_overlaps(where: Where, trigger: S3Trigger) -> S3Trigger:
+    """S3 refuses a bucket's notifications that could fire twice for one event on one key."""
+    chosen = trigger.events
     for i, event in enumerate(chosen):
         if any(_events_overlap(event, other) for other in chosen[i + 1 :]):
             raise where.fail("events", f"{list(chosen)} overlap ({event}); allowed: events that do not include "
                              "each other, e.g. s3:ObjectCreated:* alone")  # fmt: skip
-    trigger = S3Trigger(fn, source, chosen, prefix, suffix)  # type: ignore[arg-type]
-    for other in fn.stack.triggers:
-        if isinstance(other, S3Trigger) and other.source is source and _notifications_overlap(trigger, other):
+    for other in trigger.function.stack.triggers:
+        if isinstance(other, S3Trigger) and other.source is trigger.source and _notifications_overlap(trigger, other):
             raise where.fail(
                 "prefix",
-                f"the notification overlaps {other.function.name}'s on {source.name} (same events, prefix/suffix "
-                "that can match the same key); S3 refuses overlapping configurations",
+                f"the notification overlaps {other.function.name}'s on {trigger.source.name} (same events, "
+                "prefix/suffix that can match the same key); S3 refuses overlapping configurations",
                 hint="give each function a distinct prefix or suffix, or distinct events",
             )
     return trigger

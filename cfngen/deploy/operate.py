@@ -32,7 +32,7 @@ def functions(aws: Any, stack: str) -> dict[str, str]:
         raise UsageError(f"stack {stack} does not exist", hint="deploy it first: cfngen deploy " + stack)
     resources = stack_resources(cfn, stack)
     return {
-        str(r["LogicalResourceId"]).removesuffix("Function"): str(r["PhysicalResourceId"])
+        names.function.stem(str(r["LogicalResourceId"])): str(r["PhysicalResourceId"])
         for r in resources
         if r.get("ResourceType") == "AWS::Lambda::Function" and r.get("PhysicalResourceId")
     }
@@ -162,7 +162,7 @@ def _confirm(aws: Any, stack: str, chosen: Sequence[str], state: str, io: Io, ti
     """Lambda moves mappings through Enabling/Disabling: poll until each reports the wanted state."""
     cfn, lam = aws.client("cloudformation"), aws.client("lambda")
     resources = stack_resources(cfn, stack)
-    uuids = {str(r["LogicalResourceId"]).removesuffix("Mapping"): r["PhysicalResourceId"] for r in resources
+    uuids = {names.mapping.stem(str(r["LogicalResourceId"])): r["PhysicalResourceId"] for r in resources
              if r.get("ResourceType") == "AWS::Lambda::EventSourceMapping"}  # fmt: skip
     # Lambda settles a mapping within seconds; without a --timeout, give up after CONFIRM_LIMIT rather than never.
     deadline = io.clock() + (CONFIRM_LIMIT if timeout is None else timeout)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cfngen import config
+from cfngen import config, names
 from cfngen.definitions import Stack
 from cfngen.deploy import artifacts, bootstrap
 from cfngen.deploy.engine import Options, Result, Target, deploy_stack
@@ -158,8 +158,8 @@ def deploy_all(aws: Any, stacks: Sequence[Stack], settings: Settings, options: O
     results: list[Result] = []
     for stack in stacks:
         name = stack.name
-        code = {f"{p.function}CodeBucket": bucket for p in packaged[name]}
-        code |= {f"{p.function}CodeKey": p.key for p in packaged[name]}
+        code = {names.code_bucket(p.function): bucket for p in packaged[name]}
+        code |= {names.code_key(p.function): p.key for p in packaged[name]}
         target = Target(
             stack=name,
             template=texts[name],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cfngen import names
 from cfngen.deploy.engine import describe_stack, stack_resources
 
 
@@ -46,7 +47,7 @@ def stack_status(aws: Any, stack: str) -> dict[str, Any]:
             report["mappings"].append(
                 {
                     "logical_id": logical,
-                    "mapping": str(logical).removesuffix("Mapping"),
+                    "mapping": names.mapping.stem(str(logical)),
                     "uuid": physical,
                     "source": mapping.get("EventSourceArn"),
                     "state": mapping.get("State"),

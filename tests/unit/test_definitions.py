@@ -640,3 +640,37 @@ def test_existing_bucket_in_another_account_sets_that_source_account(base: Path)
     assert permission["SourceAccount"] == "210987654321"
     err = spec_error(lambda: S3Bucket.from_name("their-bucket", account="12"))
     assert err.field == "account"
+
+
+# ----------------------------------------------------------------------------------------- option tables
+
+
+def test_trigger_options_come_from_the_trigger_fields_in_check_order() -> None:
+    from cfngen.definitions import PULL_OPTIONS, S3_OPTIONS, SNS_OPTIONS
+    from cfngen.definitions.triggers import EVENT_SOURCE_OPTIONS, EventSourceOptions
+
+    assert PULL_OPTIONS == (
+        "starting_position",
+        "starting_timestamp",
+        "batch_size",
+        "batching_window_seconds",
+        "enabled",
+        "bisect_on_error",
+        "max_retries",
+        "max_record_age_seconds",
+        "parallelization_factor",
+        "on_failure_arn",
+        "filter_patterns",
+    )
+    assert (SNS_OPTIONS, S3_OPTIONS) == (("filter_policy", "filter_policy_scope"), ("events", "prefix", "suffix"))
+    # add_event_source's typed keyword arguments are exactly the options the triggers check.
+    assert tuple(EventSourceOptions.__annotations__) == EVENT_SOURCE_OPTIONS
+
+
+def test_function_options_are_the_keyword_arguments_of_stack_function() -> None:
+    import inspect
+
+    from cfngen.definitions import FUNCTION_OPTIONS
+
+    params = inspect.signature(Stack.function).parameters.values()
+    assert tuple(p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY) == FUNCTION_OPTIONS

@@ -394,6 +394,17 @@ def test_every_reference_resolves_and_there_is_no_cycle(subjects: list[Subject])
                 del remaining[n]
 
 
+def test_every_logical_id_was_claimed_at_definition_time(subjects: list[Subject]) -> None:
+    """Each id in the template is one the stack claimed (cfngen.names), so a new suffix cannot collide silently."""
+    for label, stack, t in subjects:
+        claimed = set(stack._names)
+        for section in ("Resources", "Parameters", "Conditions"):
+            unclaimed = sorted(set(t.get(section, {})) - claimed)
+            assert not unclaimed, f"{label}: {section} {unclaimed} were not claimed when the stack was defined"
+        unclaimed = sorted({f"Outputs.{key}" for key in t.get("Outputs", {})} - claimed)
+        assert not unclaimed, f"{label}: {unclaimed} were not claimed when the stack was defined"
+
+
 def test_every_mapping_depends_on_the_policy_that_grants_its_read(subjects: list[Subject]) -> None:
     for label, stack, t in subjects:
         resources = _resources(t)
