@@ -171,9 +171,7 @@ def test_mapping_enabled_through_a_plain_ref_is_enabled_for_false(moto_reset: An
     assert mapping_state(cf, lam, "esm") == "Enabled"
 
 
-def test_parameter_only_update_skips_a_mapping_that_refers_to_the_parameter_only_through_a_condition(
-    moto_reset: Any,
-) -> None:
+def test_update_skips_a_mapping_tied_to_the_parameter_only_by_a_condition(moto_reset: Any) -> None:
     """moto: a parameter-only update re-applies only resources that refer to the changed parameter directly;
     it does not follow Conditions, so a mapping whose Enabled is `Fn::If [IsEnabled, ...]` (and nothing
     else mentioning the parameter) stays Disabled while the update reports UPDATE_COMPLETE. AWS re-evaluates
@@ -799,7 +797,7 @@ def test_execute_change_set_with_a_failing_resource_raises_an_unparseable_error(
         cf.execute_change_set(StackName="b", ChangeSetName="c")
 
 
-def test_change_set_create_that_failed_that_way_stays_review_in_progress(moto_reset: Any) -> None:
+def test_change_set_create_failed_that_way_stays_review_in_progress(moto_reset: Any) -> None:
     """moto: after that failed ExecuteChangeSet the stack is still REVIEW_IN_PROGRESS (nothing rolls back). AWS
     ends in ROLLBACK_COMPLETE.
 
@@ -828,7 +826,7 @@ def test_create_stack_with_a_failing_resource_stays_create_in_progress(moto_rese
     assert stack(cf, "bucket")["StackStatus"] == "CREATE_IN_PROGRESS"
 
 
-def test_stuck_stack_cannot_be_described_while_its_outputs_refer_to_the_broken_resource(moto_reset: Any) -> None:
+def test_stuck_stack_with_outputs_on_the_broken_resource_cannot_be_described(moto_reset: Any) -> None:
     """moto: for a stack stuck that way whose Outputs Ref the failing resource, DescribeStacks retries the
     resource and raises the same ResponseParserError. AWS describes any stack.
 
