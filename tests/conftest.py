@@ -1,4 +1,8 @@
-"""Shared fixtures: the project's paths, the example stacks and one cfn-lint rule set per session."""
+"""Shared fixtures: the project's paths, the example stacks and one cfn-lint rule set per session.
+
+The moto server fixtures (`moto_server`, `moto_reset`) come from tests/moto_fixtures.py, loaded here as a
+plugin so tests/integration and tests/probes share one server.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from cfngen.lint import Linter
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 STACKS_DIR = PROJECT_ROOT / "stacks"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
+
+pytest_plugins = ["moto_fixtures"]  # importable because pyproject sets pytest's pythonpath to tests/
 
 
 @pytest.fixture(scope="session")

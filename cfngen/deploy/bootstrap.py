@@ -2,7 +2,7 @@
 is given.
 
 Function code and big templates must sit in a bucket in the stack's region, so cfngen owns one there,
-made the way DESIGN.md asks for every bucket it creates (private, encrypted, TLS-only). Objects are
+hardened like every bucket it creates (private, encrypted, TLS-only; see docs/ARCHITECTURE.md). Objects are
 named by content hash and only needed until Lambda has copied them, so old ones expire instead of
 accumulating. The bucket (and its policy) are retained when the bootstrap stack is deleted: other
 stacks' rollbacks may still need their artifacts.

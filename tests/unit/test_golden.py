@@ -2,8 +2,9 @@
 
 Each case builds a small spec and compares `stack.to_json()` with tests/golden/<case>.json byte for byte.
 `make golden` (CFNGEN_REGENERATE_GOLDEN=1) rewrites the files instead; review the diff before committing.
-The structural tests below do not trust the golden files: they check DESIGN.md's template rules (mapping
-DependsOn and Enabled wiring, S3 push without a cycle, least-privilege IAM) against the spec itself.
+The structural tests below do not trust the golden files: they check the template rules of
+docs/ARCHITECTURE.md (mapping DependsOn and Enabled wiring, S3 push without a cycle, least-privilege IAM)
+against the spec itself.
 """
 
 from __future__ import annotations
