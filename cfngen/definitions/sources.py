@@ -1,8 +1,9 @@
 """The event sources a function can be wired to: Kinesis streams, DynamoDB tables, SNS topics, S3 buckets.
 
-Created sources come from `Stack.kinesis_stream(...)` and its siblings, which check their fields. Existing
-ones come from `from_arn` / `from_stream_arn` / `from_name`, which have no stack to check them, so their
-ARN, bucket name and derived resource name are checked here.
+Each class owns its checks. Created sources come from `Stack.kinesis_stream(...)` and its siblings, which
+claim the logical ids and hand the fields to the class's `define`, where they are checked. Existing ones
+come from `from_arn` / `from_stream_arn` / `from_name`, which have no stack to name in an error, so their
+ARN, bucket name and derived resource name are checked there.
 """
 
 from __future__ import annotations
@@ -11,7 +12,16 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cfngen.definitions.checks import ACCOUNT, ARN, BUCKET_NAME, PLACEHOLDERS, RESOURCE_NAME
+from cfngen.definitions.checks import (
+    ACCOUNT,
+    ARN,
+    BUCKET_NAME,
+    KEY_TYPES,
+    PLACEHOLDERS,
+    RESOURCE_NAME,
+    STREAM_VIEWS,
+    Where,
+)
 from cfngen.errors import SpecError
 
 if TYPE_CHECKING:
@@ -42,6 +52,35 @@ class KinesisStream(Source):
     label: str = field(init=False, default="Kinesis stream")
 
     @classmethod
+    def define(
+        cls,
+        w: Where,
+        name: str,
+        *,
+        shards: int | None,
+        on_demand: bool,
+        retention_hours: int,
+        stream_name: str | None,
+    ) -> KinesisStream:
+        """A stream the stack creates, its fields checked."""
+        w.boolean("on_demand", on_demand)
+        if on_demand and shards is not None:
+            raise w.fail("shards", "cannot be set with on_demand=True; allowed: one of shards=N or on_demand=True")
+        if not on_demand:
+            w.int_range("shards", 1 if shards is None else shards, 1, 10000)
+        w.int_range("retention_hours", retention_hours, 24, 8760)
+        if stream_name is not None:
+            w.text("stream_name", stream_name, max_len=128, pattern=re.compile(r"[A-Za-z0-9_.-]+"))
+        return cls(
+            name,
+            w.stack,
+            shards=None if on_demand else (shards or 1),
+            on_demand=on_demand,
+            retention_hours=retention_hours,
+            stream_name=stream_name,
+        )
+
+    @classmethod
     def from_arn(cls, arn: str, name: str | None = None) -> KinesisStream:
         _check_existing_arn(arn, "kinesis", "KinesisStream.from_arn")
         return cls(name=_existing_name(name, arn.rsplit("/", 1)[-1]), stack=None, arn=arn)
@@ -60,6 +99,44 @@ class DynamoDBTable(Source):
     label: str = field(init=False, default="DynamoDB table")
 
     @classmethod
+    def define(
+        cls,
+        w: Where,
+        name: str,
+        *,
+        partition_key: str,
+        partition_key_type: str,
+        sort_key: str | None,
+        sort_key_type: str,
+        stream_view: str | None,
+        table_name: str | None,
+        retain: bool,
+    ) -> DynamoDBTable:
+        """A table the stack creates, its fields checked."""
+        w.text("partition_key", partition_key, max_len=255)
+        w.choice("partition_key_type", partition_key_type, KEY_TYPES)
+        if sort_key is not None:
+            w.text("sort_key", sort_key, max_len=255)
+            if sort_key == partition_key:
+                raise w.fail("sort_key", f"{sort_key!r} is the partition key; allowed: another attribute")
+        w.choice("sort_key_type", sort_key_type, KEY_TYPES)
+        if stream_view is not None:
+            w.choice("stream_view", stream_view, STREAM_VIEWS)
+        if table_name is not None:
+            w.text("table_name", table_name, max_len=255, pattern=re.compile(r"[A-Za-z0-9_.-]{3,255}"))
+        return cls(
+            name,
+            w.stack,
+            partition_key=partition_key,
+            partition_key_type=partition_key_type,
+            sort_key=sort_key,
+            sort_key_type=sort_key_type,
+            stream_view=stream_view,
+            table_name=table_name,
+            retain=w.boolean("retain", retain),
+        )
+
+    @classmethod
     def from_stream_arn(cls, stream_arn: str, name: str | None = None) -> DynamoDBTable:
         _check_existing_arn(stream_arn, "dynamodb", "DynamoDBTable.from_stream_arn")
         table = stream_arn.split(":table/", 1)[-1].split("/", 1)[0]
@@ -75,6 +152,25 @@ class SnsTopic(Source):
     label: str = field(init=False, default="SNS topic")
 
     @classmethod
+    def define(
+        cls, w: Where, name: str, *, kms_key: str | None, display_name: str | None, topic_name: str | None
+    ) -> SnsTopic:
+        """A topic the stack creates, its fields checked."""
+        if kms_key is not None:
+            w.text(
+                "kms_key",
+                kms_key,
+                max_len=2048,
+                pattern=re.compile(r"(alias/|arn:|[0-9a-f-]{36}$)\S+|[0-9a-f-]{36}"),
+                allowed="a key id, key ARN, alias/NAME or alias ARN",
+            )
+        if display_name is not None:
+            w.text("display_name", display_name, max_len=100)
+        if topic_name is not None:
+            w.text("topic_name", topic_name, max_len=256, pattern=re.compile(r"[A-Za-z0-9_-]+"))
+        return cls(name, w.stack, kms_key=kms_key, display_name=display_name, topic_name=topic_name)
+
+    @classmethod
     def from_arn(cls, arn: str, name: str | None = None) -> SnsTopic:
         _check_existing_arn(arn, "sns", "SnsTopic.from_arn")
         return cls(name=_existing_name(name, arn.rsplit(":", 1)[-1]), stack=None, arn=arn)
@@ -86,6 +182,14 @@ class S3Bucket(Source):
     bucket_name: str | None = None
     account: str | None = None  # the owner of an existing bucket, when not the stack's account
     label: str = field(init=False, default="S3 bucket")
+
+    @classmethod
+    def define(cls, w: Where, name: str, *, versioning: bool, bucket_name: str | None) -> S3Bucket:
+        """A bucket the stack creates, its fields checked."""
+        w.boolean("versioning", versioning)
+        if bucket_name is not None:
+            check_bucket_name(bucket_name, lambda msg: w.fail("bucket_name", msg))
+        return cls(name, w.stack, versioning=versioning, bucket_name=bucket_name)
 
     @classmethod
     def from_name(cls, bucket_name: str, name: str | None = None, *, account: str | None = None) -> S3Bucket:

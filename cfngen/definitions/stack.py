@@ -7,16 +7,15 @@ stack, importing troposphere only then, which keeps commands that only read spec
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cfngen import names
-from cfngen.definitions.checks import KEY_TYPES, RESOURCE_NAME, STACK_NAME, STREAM_VIEWS, Where
+from cfngen.definitions.checks import RESOURCE_NAME, STACK_NAME, Where
 from cfngen.definitions.function import FUNCTION_OPTIONS, Function, define_function
-from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source, check_bucket_name
+from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source
 from cfngen.errors import SpecError
 from cfngen.names import Owner
 
@@ -171,22 +170,9 @@ class Stack:
     ) -> KinesisStream:
         """A Kinesis stream, encrypted with the AWS-managed key."""
         w = self._resource(Owner.KINESIS_STREAM, name, f"the Kinesis stream {name}")
-        w.boolean("on_demand", on_demand)
-        if on_demand and shards is not None:
-            raise w.fail("shards", "cannot be set with on_demand=True; allowed: one of shards=N or on_demand=True")
-        if not on_demand:
-            w.int_range("shards", 1 if shards is None else shards, 1, 10000)
-        w.int_range("retention_hours", retention_hours, 24, 8760)
-        if stream_name is not None:
-            w.text("stream_name", stream_name, max_len=128, pattern=re.compile(r"[A-Za-z0-9_.-]+"))
         return self._add(
-            KinesisStream(
-                name,
-                self,
-                shards=None if on_demand else (shards or 1),
-                on_demand=on_demand,
-                retention_hours=retention_hours,
-                stream_name=stream_name,
+            KinesisStream.define(
+                w, name, shards=shards, on_demand=on_demand, retention_hours=retention_hours, stream_name=stream_name
             )
         )
 
@@ -204,28 +190,17 @@ class Stack:
     ) -> DynamoDBTable:
         """An on-demand table with point-in-time recovery and encryption; stream_view makes it a source."""
         w = self._resource(Owner.DYNAMODB_TABLE, name, f"the DynamoDB table {name}")
-        w.text("partition_key", partition_key, max_len=255)
-        w.choice("partition_key_type", partition_key_type, KEY_TYPES)
-        if sort_key is not None:
-            w.text("sort_key", sort_key, max_len=255)
-            if sort_key == partition_key:
-                raise w.fail("sort_key", f"{sort_key!r} is the partition key; allowed: another attribute")
-        w.choice("sort_key_type", sort_key_type, KEY_TYPES)
-        if stream_view is not None:
-            w.choice("stream_view", stream_view, STREAM_VIEWS)
-        if table_name is not None:
-            w.text("table_name", table_name, max_len=255, pattern=re.compile(r"[A-Za-z0-9_.-]{3,255}"))
         return self._add(
-            DynamoDBTable(
+            DynamoDBTable.define(
+                w,
                 name,
-                self,
                 partition_key=partition_key,
                 partition_key_type=partition_key_type,
                 sort_key=sort_key,
                 sort_key_type=sort_key_type,
                 stream_view=stream_view,
                 table_name=table_name,
-                retain=w.boolean("retain", retain),
+                retain=retain,
             )
         )
 
@@ -239,29 +214,15 @@ class Stack:
     ) -> SnsTopic:
         """A standard SNS topic (Lambda cannot subscribe to FIFO topics)."""
         w = self._resource(Owner.SNS_TOPIC, name, f"the SNS topic {name}")
-        if kms_key is not None:
-            w.text(
-                "kms_key",
-                kms_key,
-                max_len=2048,
-                pattern=re.compile(r"(alias/|arn:|[0-9a-f-]{36}$)\S+|[0-9a-f-]{36}"),
-                allowed="a key id, key ARN, alias/NAME or alias ARN",
-            )
-        if display_name is not None:
-            w.text("display_name", display_name, max_len=100)
-        if topic_name is not None:
-            w.text("topic_name", topic_name, max_len=256, pattern=re.compile(r"[A-Za-z0-9_-]+"))
-        return self._add(SnsTopic(name, self, kms_key=kms_key, display_name=display_name, topic_name=topic_name))
+        return self._add(SnsTopic.define(w, name, kms_key=kms_key, display_name=display_name, topic_name=topic_name))
 
     def s3_bucket(self, name: str, *, versioning: bool = False, bucket_name: str | None = None) -> S3Bucket:
         """A private, encrypted, TLS-only bucket. Its name is fixed at render time (see builders.sources)."""
         w = self._resource(Owner.S3_BUCKET, name, f"the S3 bucket {name}")
-        w.boolean("versioning", versioning)
-        if bucket_name is not None:
-            check_bucket_name(bucket_name, lambda msg: w.fail("bucket_name", msg))
+        bucket = S3Bucket.define(w, name, versioning=versioning, bucket_name=bucket_name)
         # Generated bucket names are lower-case: "Uploads" and "UPLOADS" would get the same one.
         self._claim(Owner.BUCKET_NAME, f"bucket {(bucket_name or name).lower()}", f"the S3 bucket {name}", w)
-        return self._add(S3Bucket(name, self, versioning=versioning, bucket_name=bucket_name))
+        return self._add(bucket)
 
     def _add(self, source: T) -> T:
         assert isinstance(source, Source)

@@ -413,7 +413,7 @@ def test_wildcard_action_hint_is_least_privilege(base: Path) -> None:
 
 
 def test_user_policy_resource_star_is_rejected(base: Path) -> None:
-    """DESIGN: policies scoped to exact ARNs; build/iam.py says X-Ray is the only `*` resource emitted."""
+    """Policies are scoped to exact ARNs; builders/iam.py says X-Ray is the only `*` resource emitted."""
     policy = {"Action": ["s3:GetObject"], "Resource": ["*"]}
     err = spec_error(lambda: new_function(new_stack(base), policies=[policy]))
     assert err.field == "policies" and "'*'" in str(err)
