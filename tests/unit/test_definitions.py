@@ -650,6 +650,19 @@ def test_given_bucket_name_is_literal_unless_it_has_placeholders(base: Path) -> 
     assert name == {"Fn::Sub": "my-${AWS::AccountId}-${AWS::Region}"}
 
 
+def test_pinning_the_name_an_earlier_cfngen_generated_keeps_the_properties(base: Path) -> None:
+    """The README's upgrade note: bucket_name= with the old name as written leaves BucketName and the
+    permission's SourceArn exactly as an earlier cfngen rendered them, so the bucket is not replaced."""
+    old = "orders-uploads-${AWS::AccountId}-${AWS::Region}"
+    stack = new_stack(base, "orders")
+    new_function(stack).add_event_source(stack.s3_bucket("Uploads", bucket_name=old), events=["s3:ObjectCreated:*"])
+    resources = json.loads(stack.to_json())["Resources"]
+    assert resources["UploadsBucket"]["Properties"]["BucketName"] == {"Fn::Sub": old}
+    assert resources["FnUploadsPermission"]["Properties"]["SourceArn"] == {
+        "Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{old}"
+    }
+
+
 def test_given_bucket_name_must_fit_the_longest_region(base: Path) -> None:
     name = "a" * 36 + "-${AWS::AccountId}-${AWS::Region}"
     assert len(deployed(name, "us-east-1")) <= 63 < len(deployed(name, "ap-southeast-7"))
