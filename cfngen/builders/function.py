@@ -48,7 +48,7 @@ def add_function(t: Template, fn: Function) -> None:
         "LoggingConfig": lam.LoggingConfig(LogGroup=Ref(log_group)),
     }
     if fn.environment:
-        props["Environment"] = lam.Environment(Variables=dict(fn.environment))
+        props["Environment"] = lam.Environment(Variables={k: iam.value(v) for k, v in fn.environment.items()})
     if fn.description is not None:
         props["Description"] = fn.description
     if fn.reserved_concurrency is not None:

@@ -5,6 +5,7 @@ The only `*` resource emitted is for X-Ray, whose write actions support no resou
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,9 +22,17 @@ STREAM_READ = {
 }
 
 
+# Pseudo parameters that Fn::Sub resolves to a string; specs write them in ARNs, names and environment values.
+_PSEUDO_NAMES = "AccountId|Partition|Region|StackId|StackName|URLSuffix"
+_PSEUDO = re.compile(rf"\$\{{AWS::(?:{_PSEUDO_NAMES})\}}")
+_OTHER_PLACEHOLDER = re.compile(rf"\$\{{(?!AWS::(?:{_PSEUDO_NAMES})\}})")
+
+
 def value(text: str) -> str | Sub:
-    """Strings that use ${AWS::...} placeholders become Fn::Sub; others stay literal."""
-    return Sub(text) if "${" in text else text
+    """Strings that use ${AWS::...} pseudo parameters become Fn::Sub; others stay literal (a needless Fn::Sub
+    is lint warning W1020). Inside the Fn::Sub every other `${` is written `${!`, so it stays literal text
+    exactly as it does in a string without pseudo parameters."""
+    return Sub(_OTHER_PLACEHOLDER.sub("${!", text)) if _PSEUDO.search(text) else text
 
 
 def allow(service: str, actions: Sequence[str], resources: Sequence[Resource]) -> Statement:

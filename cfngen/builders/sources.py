@@ -1,7 +1,9 @@
 """Resources for event sources the stack creates: Kinesis streams, DynamoDB tables, SNS topics, buckets.
 
-Each is secure by default (encrypted; buckets private and TLS-only). Buckets get a deterministic name so
-that push permissions can name their SourceArn without referring to the bucket (no dependency cycle).
+Each is secure by default (encrypted; buckets private and TLS-only). A created bucket's name is computed
+in the template from the stack id (see bucket_name), so the same template deploys under any stack name,
+and push permissions build their SourceArn from that same expression without referring to the bucket
+(no dependency cycle).
 """
 
 from __future__ import annotations
@@ -9,35 +11,58 @@ from __future__ import annotations
 import hashlib
 import re
 
-from troposphere import GetAtt, Output, Ref, Sub, Template, kinesis, s3, sns
+from troposphere import GetAtt, Output, Ref, Select, Split, Sub, Template, kinesis, s3, sns
 from troposphere import dynamodb as ddb
 
 from cfngen import names
 from cfngen.builders import iam
 from cfngen.definitions import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source, Stack
 
-# The account id is 12 characters; no region name is longer than 16, so a prefix of 33 keeps every
-# rendered name within S3's 63 whatever account and region deploy it.
-BUCKET_PREFIX_MAX = 63 - len("-123456789012-") - 16
+# The UUID's first segment (8 lower-case hex digits) of the stack id, e.g. 51af3dc0 in
+# arn:aws:cloudformation:us-east-1:123456789012:stack/name/51af3dc0-da77-11e4-872e-1234567db123.
+# It differs for every stack the template is deployed as, unlike the spec's stack name.
+STACK_ID_VARIABLE = "StackIdHead"
+STACK_ID_HEAD = Select(0, Split("-", Select(2, Split("/", Ref("AWS::StackId")))))
+# "<prefix>-<8 hex>-<12-digit account>-<region>": no region name is longer than 16 characters, so a
+# prefix of 24 keeps every rendered name within S3's 63 whatever stack, account and region deploy it.
+BUCKET_PREFIX_MAX = 63 - len("-12345678-123456789012-") - 16
+_RESERVED_PREFIXES = ("xn-", "sthree-", "amzn-s3-demo-")
 
 
-def bucket_name(stack: Stack, bucket: S3Bucket) -> str:
-    """The name (with ${AWS::AccountId} and ${AWS::Region}) of a bucket this stack creates."""
-    if bucket.bucket_name is not None:
-        return bucket.bucket_name
+def bucket_prefix(stack: Stack, bucket: S3Bucket) -> str:
+    """The spec-derived start of a created bucket's name: `<stack>-<bucket>` lower-cased, cut to fit."""
     full = f"{stack.name}-{bucket.name}".lower()
     prefix = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", full)).strip("-")
-    if len(prefix) > BUCKET_PREFIX_MAX or prefix.startswith(("xn-", "sthree-", "amzn-s3-demo-")):
+    if len(prefix) > BUCKET_PREFIX_MAX or prefix.startswith(_RESERVED_PREFIXES):
         digest = hashlib.sha256(full.encode()).hexdigest()[:8]
         prefix = f"{prefix[: BUCKET_PREFIX_MAX - 9].rstrip('-')}-{digest}".lstrip("-")
-        if prefix.startswith(("xn-", "sthree-", "amzn-s3-demo-")):
+        if prefix.startswith(_RESERVED_PREFIXES):
             prefix = f"b{digest}-{prefix[: BUCKET_PREFIX_MAX - 10].rstrip('-')}"
-    return f"{prefix}-${{AWS::AccountId}}-${{AWS::Region}}"
+    return prefix
+
+
+def bucket_name(stack: Stack, bucket: S3Bucket) -> str | Sub:
+    """The BucketName of a bucket this stack creates.
+
+    A `bucket_name=` from the spec stays as written (Fn::Sub only when it has placeholders). Otherwise
+    `<prefix>-<stack id head>-${AWS::AccountId}-${AWS::Region}`: the stack id makes the name follow the
+    stack the template is deployed as, so a copy under another stack name gets a bucket of its own.
+    """
+    if bucket.bucket_name is not None:
+        return iam.value(bucket.bucket_name)
+    return _generated(stack, bucket, "")
 
 
 def bucket_arn(stack: Stack, bucket: S3Bucket) -> Sub:
-    name = bucket_name(stack, bucket) if bucket.stack is not None else bucket.bucket_name
-    return Sub(f"arn:${{AWS::Partition}}:s3:::{name}")
+    """The bucket's ARN built from its name, never from the bucket resource: no dependency cycle."""
+    if bucket.bucket_name is not None:
+        return Sub(f"arn:${{AWS::Partition}}:s3:::{bucket.bucket_name}")
+    return _generated(stack, bucket, "arn:${AWS::Partition}:s3:::")
+
+
+def _generated(stack: Stack, bucket: S3Bucket, before: str) -> Sub:
+    name = f"{bucket_prefix(stack, bucket)}-${{{STACK_ID_VARIABLE}}}-${{AWS::AccountId}}-${{AWS::Region}}"
+    return Sub(before + name, **{STACK_ID_VARIABLE: STACK_ID_HEAD})
 
 
 def add_source(t: Template, stack: Stack, source: Source) -> None:
@@ -110,7 +135,7 @@ def _bucket(t: Template, stack: Stack, src: S3Bucket) -> None:
 
     configs, permissions = s3_notifications(stack, src)
     props: dict[str, object] = {
-        "BucketName": Sub(bucket_name(stack, src)),
+        "BucketName": bucket_name(stack, src),
         "BucketEncryption": s3.BucketEncryption(
             ServerSideEncryptionConfiguration=[
                 s3.ServerSideEncryptionRule(

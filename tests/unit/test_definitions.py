@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cfngen import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, SpecError, Stack, awsdata
-from cfngen.builders.sources import bucket_name
+from cfngen.builders.sources import bucket_name, bucket_prefix
 from cfngen.definitions import RESOURCE_NAME, STACK_NAME, PullTrigger
 
 STACK = "spec-test"
@@ -551,25 +552,76 @@ def deployed(template_name: str, region: str) -> str:
     return template_name.replace("${AWS::AccountId}", "123456789012").replace("${AWS::Region}", region)
 
 
+# The longest region name a generated bucket name must fit: no region name is longer than 16 characters.
+REGION_16 = "ap-southeast-777"
+
+
+def resolve(value: Any, deployed_id: str, region: str) -> Any:
+    """What CloudFormation makes of the intrinsics a bucket name uses, for a stack deployed in account
+    123456789012 with the given id: Ref of a pseudo parameter, Fn::Select, Fn::Split and both Fn::Sub forms."""
+    pseudo = {"AWS::StackId": deployed_id, "AWS::AccountId": "123456789012", "AWS::Region": region}
+    if isinstance(value, str):
+        return value
+    ((key, arg),) = value.items()
+    if key == "Ref":
+        return pseudo[arg]
+    if key == "Fn::Select":
+        return resolve(arg[1], deployed_id, region)[arg[0]]
+    if key == "Fn::Split":
+        return resolve(arg[1], deployed_id, region).split(arg[0])
+    assert key == "Fn::Sub", value
+    text, variables = (arg, {}) if isinstance(arg, str) else arg
+    known = {**pseudo, **{k: resolve(v, deployed_id, region) for k, v in variables.items()}}
+    return re.sub(r"\$\{([^}!][^}]*)\}", lambda m: known[m.group(1)], text)
+
+
+def stack_id(stack_name: str, region: str = "us-east-1") -> str:
+    return f"arn:aws:cloudformation:{region}:123456789012:stack/{stack_name}/{uuid.uuid4()}"
+
+
+def built_bucket(base: Path, stack_name: str, bucket: str, **options: Any) -> tuple[Any, dict[str, Any]]:
+    """The bucket's name from bucket_name() (as JSON) and the template the stack renders."""
+    stack = new_stack(base, stack_name)
+    name = bucket_name(stack, stack.s3_bucket(bucket, **options))
+    return (name if isinstance(name, str) else name.to_dict()), json.loads(stack.to_json())
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     stack_name=st.from_regex(STACK_NAME, fullmatch=True),
     bucket=st.from_regex(RESOURCE_NAME, fullmatch=True),
 )
 def test_bucket_names_are_valid_and_deterministic_for_any_stack_name(base: Path, stack_name: str, bucket: str) -> None:
-    def build() -> tuple[str, dict[str, Any]]:
-        stack = new_stack(base, stack_name)
-        src = stack.s3_bucket(bucket)
-        return bucket_name(stack, src), json.loads(stack.to_json())
-
-    name, template = build()
-    assert build() == (name, template)
-    assert name.endswith("-${AWS::AccountId}-${AWS::Region}")
-    assert template["Resources"][f"{bucket}Bucket"]["Properties"]["BucketName"] == {"Fn::Sub": name}
-    for region in (*LONG_REGIONS, "us-east-1"):
-        rendered = deployed(name, region)
+    name, template = built_bucket(base, stack_name, bucket)
+    assert built_bucket(base, stack_name, bucket) == (name, template)
+    assert template["Resources"][f"{bucket}Bucket"]["Properties"]["BucketName"] == name
+    for region in (*LONG_REGIONS, REGION_16, "us-east-1"):
+        deployed_as = stack_id(stack_name, region)
+        rendered = resolve(name, deployed_as, region)
         assert_valid_bucket_name(rendered)
-        assert "-123456789012-" in rendered and rendered.endswith(region)
+        head = deployed_as.rsplit("/", 1)[1].split("-")[0]
+        assert rendered.endswith(f"-{head}-123456789012-{region}"), rendered
+
+
+def test_bucket_name_bound_holds_for_the_longest_names(base: Path) -> None:
+    """A 128-character stack name and a 64-character bucket name still give at most 63 characters."""
+    longest = {"stack_name": "S" + "a-" * 63 + "z", "bucket": "B" + "x" * 63}
+    assert len(longest["stack_name"]) == 128
+    for stack_name, bucket in (tuple(longest.values()), ("xn--stack", "Data"), ("sthree-x", "Data"), ("a", "Bc")):
+        name, _ = built_bucket(base, stack_name, bucket)
+        rendered = resolve(name, stack_id(stack_name, REGION_16), REGION_16)
+        assert_valid_bucket_name(rendered)
+        assert len(rendered) <= 63
+
+
+def test_bucket_name_follows_the_stack_it_is_deployed_as(base: Path) -> None:
+    """The same template under two stack names (a staging copy) names two different buckets."""
+    name, _ = built_bucket(base, "orders", "Uploads")
+    arn = "arn:aws:cloudformation:eu-west-1:123456789012:stack/{}/{}-da77-11e4-872e-1234567db123"
+    first = resolve(name, arn.format("orders", "51af3dc0"), "eu-west-1")
+    copy = resolve(name, arn.format("copy", "0f1e2d3c"), "eu-west-1")
+    assert first == "orders-uploads-51af3dc0-123456789012-eu-west-1"
+    assert copy == "orders-uploads-0f1e2d3c-123456789012-eu-west-1"
 
 
 def test_long_stack_names_keep_distinct_bucket_names(base: Path) -> None:
@@ -577,7 +629,7 @@ def test_long_stack_names_keep_distinct_bucket_names(base: Path) -> None:
     names = set()
     for suffix in ("x", "y"):
         stack = new_stack(base, f"{prefix}-{suffix}")
-        names.add(bucket_name(stack, stack.s3_bucket("Data")))
+        names.add(bucket_prefix(stack, stack.s3_bucket("Data")))
     assert len(names) == 2
 
 
@@ -588,7 +640,27 @@ def test_buckets_differing_only_in_case_get_distinct_names_or_are_rejected(base:
         second = stack.s3_bucket("UPLOADS")
     except SpecError:
         return
-    assert bucket_name(stack, first) != bucket_name(stack, second), "two buckets would get the same physical name"
+    assert bucket_prefix(stack, first) != bucket_prefix(stack, second), "two buckets would get the same physical name"
+
+
+def test_given_bucket_name_is_literal_unless_it_has_placeholders(base: Path) -> None:
+    name, template = built_bucket(base, STACK, "Data", bucket_name="my-bucket")
+    assert name == "my-bucket" == template["Resources"]["DataBucket"]["Properties"]["BucketName"]
+    name, _ = built_bucket(base, STACK, "Data", bucket_name="my-${AWS::AccountId}-${AWS::Region}")
+    assert name == {"Fn::Sub": "my-${AWS::AccountId}-${AWS::Region}"}
+
+
+def test_pinning_the_name_an_earlier_cfngen_generated_keeps_the_properties(base: Path) -> None:
+    """The README's upgrade note: bucket_name= with the old name as written leaves BucketName and the
+    permission's SourceArn exactly as an earlier cfngen rendered them, so the bucket is not replaced."""
+    old = "orders-uploads-${AWS::AccountId}-${AWS::Region}"
+    stack = new_stack(base, "orders")
+    new_function(stack).add_event_source(stack.s3_bucket("Uploads", bucket_name=old), events=["s3:ObjectCreated:*"])
+    resources = json.loads(stack.to_json())["Resources"]
+    assert resources["UploadsBucket"]["Properties"]["BucketName"] == {"Fn::Sub": old}
+    assert resources["FnUploadsPermission"]["Properties"]["SourceArn"] == {
+        "Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{old}"
+    }
 
 
 def test_given_bucket_name_must_fit_the_longest_region(base: Path) -> None:

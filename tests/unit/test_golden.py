@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from cfngen import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Stack
-from cfngen.builders.sources import bucket_name
 from cfngen.builders.triggers import notes
 from cfngen.definitions import PullTrigger, S3Trigger, SnsTrigger
 from cfngen.lint import Linter
@@ -64,7 +63,13 @@ def case_function_options() -> Stack:
         memory=1024,
         timeout=120,
         architecture="arm64",
-        environment={"MODE": "batch", "LEVEL": "debug"},
+        environment={
+            "MODE": "batch",
+            "LEVEL": "debug",
+            "QUEUE_URL": "https://sqs.${AWS::Region}.${AWS::URLSuffix}/${AWS::AccountId}/golden-dlq",
+            "LOG_PREFIX": "${AWS::StackName}/${date}/",  # ${date} is the function's own placeholder
+            "GREETING": "hello ${USER}",
+        },
         description="uses every option",
         reserved_concurrency=5,
         log_retention_days=14,
@@ -173,6 +178,8 @@ def case_s3_push() -> Stack:
         suffix=".csv",
     )
     cleanup.add_event_source(bucket, events=["s3:ObjectRemoved:*"], prefix="archive/")
+    # A name given in the spec stays as written: a plain string, not an Fn::Sub.
+    cleanup.add_event_source(stack.s3_bucket("Archive", bucket_name="golden-archive-bucket"))
     return stack
 
 
@@ -226,6 +233,7 @@ def case_sources_only() -> Stack:
     stack.dynamodb_table("Streamed", partition_key="id", stream_view="KEYS_ONLY")
     stack.sns_topic("Topic", topic_name="golden-topic")
     stack.s3_bucket("Store")
+    stack.s3_bucket("Reports", bucket_name="golden-reports-${AWS::AccountId}-${AWS::Region}")
     return stack
 
 
@@ -334,8 +342,8 @@ def _references(value: Any) -> set[str]:
         elif key == "Fn::GetAtt":
             found.add(arg[0] if isinstance(arg, list) else arg.split(".", 1)[0])
         elif key == "Fn::Sub":
-            text = arg if isinstance(arg, str) else arg[0]
-            found.update(v.split(".", 1)[0] for v in _sub_variables(text))
+            text, local = (arg, {}) if isinstance(arg, str) else arg
+            found.update(v.split(".", 1)[0] for v in _sub_variables(text) if v not in local)
     return found - PSEUDO
 
 
@@ -457,14 +465,23 @@ def test_s3_push_has_no_cycle_and_a_scoped_permission(subjects: list[Subject]) -
         resources = _resources(t)
         for bucket in (s for s in stack.sources if isinstance(s, S3Bucket) and not s.existing):
             res = resources[f"{bucket.name}Bucket"]
-            name = res["Properties"]["BucketName"]["Fn::Sub"]
-            assert name == bucket_name(stack, bucket)
+            name = res["Properties"]["BucketName"]
+            if bucket.bucket_name is None:
+                # Follows the stack it is deployed as (its id), not the stack name in the spec.
+                text, variables = name["Fn::Sub"]
+                assert text.endswith("-${AWS::AccountId}-${AWS::Region}") and "{AWS::StackName}" not in text, label
+                assert '"AWS::StackId"' in json.dumps(variables), label
+                arn: Any = {"Fn::Sub": [f"arn:${{AWS::Partition}}:s3:::{text}", variables]}
+            else:
+                literal = "${" not in bucket.bucket_name  # a needless Fn::Sub is lint warning W1020
+                assert name == (bucket.bucket_name if literal else {"Fn::Sub": bucket.bucket_name}), label
+                arn = {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{bucket.bucket_name}"}
             triggers = [tr for tr in stack.triggers if isinstance(tr, S3Trigger) and tr.source is bucket]
             for tr in triggers:
                 permission_id = f"{tr.name}Permission"
                 assert permission_id in _depends(res), f"{label}: {bucket.name}Bucket must wait for {permission_id}"
                 permission = resources[permission_id]["Properties"]
-                assert permission["SourceArn"] == {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{name}"}, label
+                assert permission["SourceArn"] == arn, label
                 assert f"{bucket.name}Bucket" not in _references(permission), f"{label}: {permission_id} refs bucket"
                 assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}, label
                 assert permission["Principal"] == "s3.amazonaws.com"
@@ -490,7 +507,7 @@ def test_s3_push_has_no_cycle_and_a_scoped_permission(subjects: list[Subject]) -
             assert any(n.startswith(f"{tr.name}: ") and tr.source.bucket_name in n for n in notes(stack)), label
             assert not any(
                 r["Type"] == "AWS::S3::Bucket"
-                and r["Properties"].get("BucketName", {}).get("Fn::Sub") == tr.source.bucket_name
+                and tr.source.bucket_name in json.dumps(r["Properties"].get("BucketName"))
                 for r in resources.values()
             )
 
@@ -544,7 +561,10 @@ def test_functions_follow_their_spec(subjects: list[Subject]) -> None:
             assert (props["MemorySize"], props["Timeout"]) == (fn.memory, fn.timeout)
             assert props["Architectures"] == [fn.architecture]
             assert props["Role"] == {"Fn::GetAtt": [f"{n}Role", "Arn"]}
-            assert props.get("Environment", {}).get("Variables", {}) == dict(fn.environment), label
+            variables = props.get("Environment", {}).get("Variables", {})
+            assert {k: _as_written(v) for k, v in variables.items()} == dict(fn.environment), label
+            for k, v in variables.items():  # pseudo parameters are resolved, not shipped literally
+                assert isinstance(v, dict) == ("${AWS::" in fn.environment[k]), f"{label}: {k}={v}"
             assert props["LoggingConfig"] == {"LogGroup": {"Ref": f"{n}LogGroup"}}
             log_group = resources[f"{n}LogGroup"]["Properties"]
             assert log_group["RetentionInDays"] == fn.log_retention_days, label
@@ -560,6 +580,15 @@ def test_functions_follow_their_spec(subjects: list[Subject]) -> None:
             assert trust == [
                 {"Action": ["sts:AssumeRole"], "Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]}}
             ], label
+
+
+def _as_written(value: Any) -> str:
+    """An environment value as the spec wrote it: a string, or an Fn::Sub whose ${!x} reads back as ${x}."""
+    if isinstance(value, str):
+        return value
+    assert list(value) == ["Fn::Sub"] and isinstance(value["Fn::Sub"], str), value
+    text: str = value["Fn::Sub"]
+    return text.replace("${!", "${")
 
 
 def _scoped(resource: Any) -> bool:
@@ -593,9 +622,11 @@ def test_every_sub_variable_is_a_placeholder_or_in_the_template(subjects: list[S
     for label, _, t in subjects:
         known = set(_resources(t)) | set(t.get("Parameters", {})) | PSEUDO
         for node in _walk(t):
-            if isinstance(node, dict) and set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
-                for variable in _sub_variables(node["Fn::Sub"]):
-                    assert variable.split(".", 1)[0] in known, f"{label}: unknown ${{{variable}}}"
+            if isinstance(node, dict) and set(node) == {"Fn::Sub"}:
+                arg = node["Fn::Sub"]
+                text, local = (arg, {}) if isinstance(arg, str) else arg
+                for variable in _sub_variables(text):
+                    assert variable.split(".", 1)[0] in known | set(local), f"{label}: unknown ${{{variable}}}"
 
 
 def test_golden_cases_cover_every_concern() -> None:
@@ -612,3 +643,9 @@ def test_golden_cases_cover_every_concern() -> None:
     assert any(len([tr for tr in s.triggers if isinstance(tr, S3Trigger)]) > 1 for s in stacks)
     assert any(fn.policies and fn.tracing == "Active" and fn.dead_letter_arn for s in stacks for fn in s.functions)
     assert any(not s.functions for s in stacks)
+    created = [s for stack in stacks for s in stack.sources if isinstance(s, S3Bucket) and not s.existing]
+    assert {s.bucket_name is None for s in created} == {True, False}
+    assert any(s.bucket_name and "${" not in s.bucket_name for s in created)
+    assert any(tr.source.bucket_name for tr in triggers if isinstance(tr, S3Trigger) and not tr.source.existing)
+    values = [v for s in stacks for fn in s.functions for v in fn.environment.values()]
+    assert any("${AWS::" in v for v in values) and any("${" in v and "${AWS::" not in v for v in values)
