@@ -11,6 +11,7 @@ import io
 import json
 import re
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,30 +23,11 @@ pytestmark = pytest.mark.integration
 
 CODE_BUCKET = "it-code"
 CODE_KEY = "ingest.zip"
-# The UUID head of the stack id, as the bucket name's Fn::Sub variable computes it.
-UUID = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
-STACK_ID_HEAD = {"Fn::Select": [0, {"Fn::Split": ["-", UUID]}]}
 
 
 def uuid_head(stack_id: str) -> str:
     """arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/51af3dc0-da77-... -> 51af3dc0"""
     return stack_id.rsplit("/", 1)[1].split("-", 1)[0]
-
-
-def test_moto_resolves_select_and_split_on_the_stack_id(moto_reset: Any) -> None:
-    """The intrinsics the bucket name rests on, in the variable-map form of Fn::Sub, as AWS resolves them."""
-    template = {
-        "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
-        "Outputs": {
-            "Head": {"Value": STACK_ID_HEAD},
-            "Name": {"Value": {"Fn::Sub": ["p-${Head}-${AWS::AccountId}-${AWS::Region}", {"Head": STACK_ID_HEAD}]}},
-        },
-    }
-    cf = moto_reset.client("cloudformation")
-    stack_id = cf.create_stack(StackName="probe", TemplateBody=json.dumps(template))["StackId"]
-    found = {o["OutputKey"]: o["OutputValue"] for o in cf.describe_stacks(StackName="probe")["Stacks"][0]["Outputs"]}
-    assert re.fullmatch(r"[0-9a-f]{8}", found["Head"]) and found["Head"] == uuid_head(stack_id)
-    assert found["Name"] == f"p-{found['Head']}-{FAKE_ACCOUNT_ID}-{moto_reset.region}"
 
 
 def code_zip() -> bytes:
@@ -55,9 +37,18 @@ def code_zip() -> bytes:
     return buffer.getvalue()
 
 
-def test_one_template_deploys_under_two_stack_names(moto_reset: Any, example_stacks: list[Stack]) -> None:
-    (uploads,) = [s for s in example_stacks if s.name == "cfngen-demo-uploads"]  # S3 push, no bucket_name=
-    template = uploads.to_json()
+def uploads_stack(base: Path) -> Stack:
+    """The uploads example without its bucket_name=: the bucket's name is generated."""
+    (base / "code").mkdir()
+    (base / "code/app.py").write_text("def handler(event, context):\n    return event\n")
+    stack = Stack("cfngen-demo-uploads", base_dir=base)
+    ingest = stack.function("Ingest", code="code", handler="app.handler", runtime="python3.12")
+    ingest.add_event_source(stack.s3_bucket("Uploads"), events=["s3:ObjectCreated:*"], prefix="incoming/")
+    return stack
+
+
+def test_one_template_deploys_under_two_stack_names(moto_reset: Any, tmp_path: Path) -> None:
+    template = uploads_stack(tmp_path).to_json()
     s3, cf, lam = moto_reset.client("s3"), moto_reset.client("cloudformation"), moto_reset.client("lambda")
     s3.create_bucket(Bucket=CODE_BUCKET)
     s3.put_object(Bucket=CODE_BUCKET, Key=CODE_KEY, Body=code_zip())

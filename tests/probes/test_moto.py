@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from typing import Any
 
@@ -987,3 +988,25 @@ def test_queued_lambda_responses_replace_the_echo_once_each(moto_reset: Any, fun
     moto_reset.moto_api("static/lambda-simple/response", {"results": ['{"queued": true}'], "region": REGION})
     assert invoke(moto_reset, function_name, Payload=b"{}") == ({"StatusCode": 200}, b'{"queued": true}')
     assert invoke(moto_reset, function_name, Payload=b"{}") == ({"StatusCode": 200}, b"{}")
+
+
+# The UUID head of the stack id, as a generated bucket name's Fn::Sub variable computes it.
+_UUID = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+STACK_ID_HEAD = {"Fn::Select": [0, {"Fn::Split": ["-", _UUID]}]}
+
+
+def test_moto_resolves_select_and_split_on_the_stack_id(moto_reset: Any) -> None:
+    """moto resolves Fn::Select/Fn::Split on AWS::StackId inside Fn::Sub's variable map, as AWS does:
+    generated bucket names rest on it (builders/sources.py)."""
+    template = {
+        "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+        "Outputs": {
+            "Head": {"Value": STACK_ID_HEAD},
+            "Name": {"Value": {"Fn::Sub": ["p-${Head}-${AWS::AccountId}-${AWS::Region}", {"Head": STACK_ID_HEAD}]}},
+        },
+    }
+    cf = moto_reset.client("cloudformation")
+    stack_id = cf.create_stack(StackName="probe", TemplateBody=json.dumps(template))["StackId"]
+    found = {o["OutputKey"]: o["OutputValue"] for o in cf.describe_stacks(StackName="probe")["Stacks"][0]["Outputs"]}
+    assert re.fullmatch(r"[0-9a-f]{8}", found["Head"]) and found["Head"] == stack_id.rsplit("/", 1)[1][:8]
+    assert found["Name"] == f"p-{found['Head']}-{FAKE_ACCOUNT_ID}-{moto_reset.region}"
