@@ -13,6 +13,7 @@ from troposphere import GetAtt, Output, Ref, Sub, Template, kinesis, s3, sns
 from troposphere import dynamodb as ddb
 
 from cfngen.builders import iam
+from cfngen.builders.buckets import hardened_bucket_properties
 from cfngen.definitions import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source, Stack
 
 # The account id is 12 characters; no region name is longer than 16, so a prefix of 33 keeps every
@@ -110,19 +111,7 @@ def _bucket(t: Template, stack: Stack, src: S3Bucket) -> None:
     configs, permissions = s3_notifications(stack, src)
     props: dict[str, object] = {
         "BucketName": Sub(bucket_name(stack, src)),
-        "BucketEncryption": s3.BucketEncryption(
-            ServerSideEncryptionConfiguration=[
-                s3.ServerSideEncryptionRule(
-                    ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(SSEAlgorithm="AES256"),
-                )
-            ]
-        ),
-        "PublicAccessBlockConfiguration": s3.PublicAccessBlockConfiguration(
-            BlockPublicAcls=True, BlockPublicPolicy=True, IgnorePublicAcls=True, RestrictPublicBuckets=True
-        ),
-        "OwnershipControls": s3.OwnershipControls(
-            Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
-        ),
+        **hardened_bucket_properties(),
     }
     if src.versioning:
         props["VersioningConfiguration"] = s3.VersioningConfiguration(Status="Enabled")

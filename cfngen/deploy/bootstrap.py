@@ -18,6 +18,7 @@ from typing import Any
 from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, s3
 
 from cfngen.builders import iam
+from cfngen.builders.buckets import hardened_bucket_properties
 from cfngen.deploy import awserrors
 from cfngen.errors import OperationFailed
 
@@ -51,20 +52,7 @@ def template() -> Template:
         s3.Bucket(
             BUCKET,
             BucketName=Sub(_NAME.format(account="${AWS::AccountId}", region="${AWS::Region}")),
-            BucketEncryption=s3.BucketEncryption(
-                ServerSideEncryptionConfiguration=[
-                    s3.ServerSideEncryptionRule(
-                        ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(SSEAlgorithm="AES256"),
-                        BucketKeyEnabled=True,
-                    )
-                ]
-            ),
-            PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
-                BlockPublicAcls=True, BlockPublicPolicy=True, IgnorePublicAcls=True, RestrictPublicBuckets=True
-            ),
-            OwnershipControls=s3.OwnershipControls(
-                Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
-            ),
+            **hardened_bucket_properties(),
             # No VersioningConfiguration: keys are content hashes, never overwritten, and noncurrent
             # versions would keep expired artifacts (and their cost) alive.
             LifecycleConfiguration=s3.LifecycleConfiguration(

@@ -88,7 +88,7 @@ def test_bootstrap_template_is_hardened() -> None:
     assert set(props["PublicAccessBlockConfiguration"].values()) == {True}
     assert len(props["PublicAccessBlockConfiguration"]) == 4
     rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
-    assert rule == {"BucketKeyEnabled": True, "ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    assert rule == {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}  # a Bucket Key needs SSE-KMS
     assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     assert "VersioningConfiguration" not in props
     (lifecycle,) = props["LifecycleConfiguration"]["Rules"]
@@ -100,6 +100,17 @@ def test_bootstrap_template_is_hardened() -> None:
         "Bool": {"aws:SecureTransport": "false"}
     }
     assert t["Outputs"]["ArtifactBucket"]["Value"] == {"Ref": bootstrap.BUCKET}
+
+
+def test_bootstrap_bucket_is_hardened_like_a_stacks_bucket() -> None:
+    """One definition (builders/buckets.py) for both, so they cannot drift apart again."""
+    golden = json.loads((Path(__file__).parents[1] / "golden" / "s3_push.json").read_text())
+    (stack_bucket,) = [r for r in golden["Resources"].values() if r["Type"] == "AWS::S3::Bucket"]
+    bootstrap_bucket = bootstrap.template().to_dict()["Resources"][bootstrap.BUCKET]
+    hardened = ("BucketEncryption", "PublicAccessBlockConfiguration", "OwnershipControls")
+    assert {k: bootstrap_bucket["Properties"][k] for k in hardened} == {
+        k: stack_bucket["Properties"][k] for k in hardened
+    }
 
 
 def test_bootstrap_template_is_deterministic() -> None:
