@@ -13,20 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
+from stubs import FakeAws, make_client
 
 from cfngen.deploy import artifacts, bootstrap
 from cfngen.errors import OperationFailed, UsageError
-
-
-def make_client(service: str) -> Any:
-    session = botocore.session.Session()
-    return session.create_client(
-        service, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
 
 
 @pytest.fixture
@@ -35,16 +28,6 @@ def s3() -> Iterator[tuple[Any, Stubber]]:
     with Stubber(client) as stubber:
         yield client, stubber
         stubber.assert_no_pending_responses()
-
-
-class FakeAws:
-    """Only what find() uses: one client per service."""
-
-    def __init__(self, clients: dict[str, Any]) -> None:
-        self.clients = clients
-
-    def client(self, service: str) -> Any:
-        return self.clients[service]
 
 
 # --- pure helpers -------------------------------------------------------------------------------------

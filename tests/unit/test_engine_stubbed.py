@@ -13,40 +13,17 @@ tested is what the engine does when a throttling error does surface.
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
-import json
-import random
-import types
-import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore import xform_name
 from botocore.exceptions import ClientError
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
+from stubs import STACK, STACK_ID, Harness, harness
 
-from cfngen.deploy import engine, plan
-from cfngen.deploy.engine import Options, Result, Target, deploy_stack
-from cfngen.deploy.events import Io
+from cfngen.deploy import plan
+from cfngen.deploy.engine import Options
 from cfngen.errors import OperationFailed, UsageError
-
-STACK = "orders"
-STACK_ID = f"arn:aws:cloudformation:us-east-1:123456789012:stack/{STACK}/11111111-2222-3333-4444-555555555555"
-CS_ID = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/cfngen/66666666-7777-8888-9999-000000000000"
-CREATED = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.UTC)
-MUTATING = {
-    "create_change_set",
-    "execute_change_set",
-    "delete_change_set",
-    "delete_stack",
-    "update_stack",
-    "create_stack",
-    "update_termination_protection",
-}
 
 TEMPLATE: dict[str, Any] = {
     "AWSTemplateFormatVersion": "2010-09-09",
@@ -62,231 +39,11 @@ CODE = {"FnCodeBucket": "artifacts", "FnCodeKey": "cfngen/orders/new.zip"}
 OLD_CODE = {**CODE, "FnCodeKey": "cfngen/orders/old.zip"}
 
 
-def as_parameters(values: dict[str, str]) -> list[dict[str, str]]:
-    return [{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(values.items())]
-
-
-def target(template: dict[str, Any] = TEMPLATE, parameters: dict[str, str] = CODE, **kw: Any) -> Target:
-    return Target(STACK, json.dumps(template, indent=2, sort_keys=True), parameters, **kw)
-
-
-class FakeAws:
-    """deploy_stack only asks for the CloudFormation client."""
-
-    def __init__(self, cfn: Any) -> None:
-        self.cfn = cfn
-
-    def client(self, service: str) -> Any:
-        assert service == "cloudformation"
-        return self.cfn
-
-
-@dataclass
-class Harness:
-    """A real client behind a Stubber, a fake clock, collected output, and a record of every call made."""
-
-    cfn: Any
-    stubber: Stubber
-    calls: list[str] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
-    sleeps: list[float] = field(default_factory=list)
-    now: float = 0.0
-    tokens: int = 0
-    t0: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-    history: list[dict[str, Any]] = field(default_factory=list)
-    sleep_hook: Callable[[float], None] | None = None
-
-    # --- collaborators ---
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        if self.sleep_hook is not None:
-            self.sleep_hook(seconds)
-        self.now += seconds
-
-    def io(self) -> Io:
-        return Io(echo=self.lines.append, clock=lambda: self.now, sleep=self.sleep, rng=random.Random(0))
-
-    def deploy(self, tgt: Target | None = None, options: Options | None = None) -> Result:
-        return deploy_stack(FakeAws(self.cfn), tgt or target(), options or Options(), self.io())
-
-    def mutations(self) -> list[str]:
-        return [c for c in self.calls if c in MUTATING]
-
-    def token(self) -> str:
-        """The next ClientRequestToken the engine makes (its uuid4 is replaced by a counter)."""
-        self.tokens += 1
-        return f"cfngen-{uuid.UUID(int=self.tokens)}"
-
-    # --- scripted answers ---
-
-    def stack(self, status: str, *, parameters: dict[str, str] | None = None, outputs: bool = False) -> None:
-        description: dict[str, Any] = {
-            "StackId": STACK_ID,
-            "StackName": STACK,
-            "CreationTime": CREATED,
-            "StackStatus": status,
-            "Parameters": as_parameters(parameters or {}),
-            "Tags": [],
-        }
-        if outputs:
-            description["Outputs"] = [{"OutputKey": "FnName", "OutputValue": "orders-Fn-ABC"}]
-        self.stubber.add_response("describe_stacks", {"Stacks": [description]}, {"StackName": STACK})
-
-    def error(self, method: str, code: str, text: str, params: dict[str, Any]) -> None:
-        self.stubber.add_client_error(method, code, text, 400, expected_params=params)
-
-    def missing(self) -> None:
-        """AWS's answer for a stack that does not exist: a ValidationError, not an empty list."""
-        self.error("describe_stacks", "ValidationError", f"Stack with id {STACK} does not exist", {"StackName": STACK})
-
-    def throttled(self, method: str = "describe_stacks") -> None:
-        self.error(method, "Throttling", "Rate exceeded", {"StackName": STACK})
-
-    def template(self, body: dict[str, Any]) -> None:
-        self.stubber.add_response(
-            "get_template",
-            {"TemplateBody": json.dumps(body), "StagesAvailable": ["Original", "Processed"]},
-            {"StackName": STACK, "TemplateStage": "Original"},
-        )
-
-    def change_set(
-        self,
-        kind: str,
-        parameters: dict[str, str] = CODE,
-        *,
-        status: str = "CREATE_COMPLETE",
-        reason: str | None = None,
-        template: dict[str, Any] = TEMPLATE,
-    ) -> str:
-        token = self.token()
-        self.stubber.add_response(
-            "create_change_set",
-            {"Id": CS_ID, "StackId": STACK_ID},
-            {
-                "StackName": STACK,
-                "ChangeSetName": token,
-                "ChangeSetType": kind,
-                "Parameters": as_parameters(parameters),
-                "Capabilities": ["CAPABILITY_IAM"],
-                "Tags": [],
-                "TemplateBody": json.dumps(template, indent=2, sort_keys=True),
-            },
-        )
-        described: dict[str, Any] = {
-            "ChangeSetName": token,
-            "ChangeSetId": CS_ID,
-            "StackId": STACK_ID,
-            "StackName": STACK,
-            "Status": status,
-            "ExecutionStatus": "AVAILABLE" if status == "CREATE_COMPLETE" else "UNAVAILABLE",
-            "Changes": [
-                {
-                    "Type": "Resource",
-                    "ResourceChange": {
-                        "Action": "Add",
-                        "LogicalResourceId": "FnRole",
-                        "ResourceType": "AWS::IAM::Role",
-                    },
-                }
-            ],
-        }
-        if reason is not None:
-            described["StatusReason"] = reason
-            described["Changes"] = []
-        self.stubber.add_response("describe_change_set", described, {"ChangeSetName": CS_ID, "StackName": STACK})
-        return token
-
-    def delete_change_set(self) -> None:
-        self.stubber.add_response("delete_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK})
-
-    def delete_stack(self, token: str | None = None) -> None:
-        params: dict[str, Any] = {"StackName": STACK}
-        if token is not None:
-            params["ClientRequestToken"] = token
-        self.stubber.add_response("delete_stack", {}, params)
-
-    def execute(self, token: str) -> None:
-        self.stubber.add_response(
-            "execute_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK, "ClientRequestToken": token}
-        )
-
-    def event(
-        self,
-        logical_id: str,
-        status: str,
-        *,
-        token: str | None,
-        resource_type: str = "AWS::Lambda::Function",
-        reason: str | None = None,
-    ) -> dict[str, Any]:
-        n = len(self.history)
-        found: dict[str, Any] = {
-            "StackId": STACK_ID,
-            "EventId": f"event-{n}",
-            "StackName": STACK,
-            "LogicalResourceId": logical_id,
-            "ResourceType": resource_type,
-            "Timestamp": self.t0 + dt.timedelta(seconds=n + 1),
-            "ResourceStatus": status,
-        }
-        if token is not None:
-            found["ClientRequestToken"] = token
-        if reason is not None:
-            found["ResourceStatusReason"] = reason
-        self.history.append(found)
-        return found
-
-    def events(self) -> None:
-        """One DescribeStackEvents page: the whole history, newest first, as AWS returns it."""
-        page = list(reversed(self.history))
-        self.stubber.add_response("describe_stack_events", {"StackEvents": page}, {"StackName": STACK})
-
-    def stack_event(self, status: str, token: str | None) -> None:
-        self.event(STACK, status, token=token, resource_type="AWS::CloudFormation::Stack")
-
-    # --- whole steps ---
-
-    def run_to(self, token: str | None, progress: str, final: str) -> None:
-        """wait(): poll events, DescribeStacks in progress, sleep, poll, DescribeStacks settled, last poll."""
-        self.stack_event(progress, token)
-        self.events()
-        self.stack(progress)
-        self.stack_event(final, token)
-        self.events()
-        self.stack(final)
-        self.events()
-
-    def create_and_execute(self, kind: str, parameters: dict[str, str] = CODE) -> None:
-        token = self.change_set(kind, parameters)
-        self.execute(token)
-        self.run_to(token, f"{kind}_IN_PROGRESS", f"{kind}_COMPLETE")
-        self.stack(f"{kind}_COMPLETE", outputs=True)  # outputs()
-
-    def delete_until_gone(self) -> None:
-        """AWS: once a stack is deleted, DescribeStackEvents and DescribeStacks by name say it does not exist."""
-        token = self.token()
-        self.delete_stack(token)
-        self.stack_event("DELETE_IN_PROGRESS", token)
-        self.events()
-        self.stack("DELETE_IN_PROGRESS")
-        self.error("describe_stack_events", "ValidationError", f"Stack [{STACK}] does not exist", {"StackName": STACK})
-
-
 @pytest.fixture
-def h(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
-    cfn = boto3.client("cloudformation", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    counter = itertools.count(1)
-    monkeypatch.setattr(engine, "uuid", types.SimpleNamespace(uuid4=lambda: uuid.UUID(int=next(counter))))
-    with Stubber(cfn) as stubber:
-        harness = Harness(cfn, stubber)
-        cfn.meta.events.register(
-            "provide-client-params.cloudformation.*",
-            lambda model, **_: harness.calls.append(xform_name(model.name)),
-        )
-        yield harness
-        if request.node.get_closest_marker("xfail") is None:
-            stubber.assert_no_pending_responses()
+def h(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    """deploy_stack asks only for the CloudFormation client; by default it deploys TEMPLATE with CODE."""
+    with harness(request, template_body=TEMPLATE, parameters=CODE) as found:
+        yield found
 
 
 def statuses(action: plan.Action) -> list[str | None]:
@@ -797,7 +554,7 @@ def test_deployed_enabled_value_is_kept(h: Harness) -> None:
     h.template(old)
     h.change_set("UPDATE", {**CODE, "OrdersEnabled": "false"}, template=SWITCHED)
     h.delete_change_set()
-    result = h.deploy(target(SWITCHED), Options(dry_run=True))
+    result = h.deploy(h.target(SWITCHED), Options(dry_run=True))
     h.stubber.assert_no_pending_responses()
     assert result.notes == ["Orders: keeping deployed Enabled=false (spec default true)"]
 
@@ -809,7 +566,7 @@ def test_changed_spec_default_wins_over_deployed_value(h: Harness) -> None:
     h.template(old)
     h.change_set("UPDATE", {**CODE, "OrdersEnabled": "true"}, template=SWITCHED)
     h.delete_change_set()
-    result = h.deploy(target(SWITCHED), Options(dry_run=True))
+    result = h.deploy(h.target(SWITCHED), Options(dry_run=True))
     h.stubber.assert_no_pending_responses()
     assert result.notes == ["Orders: Enabled=true (the spec's default changed)"]
 
@@ -821,7 +578,7 @@ def test_explicit_parameter_beats_deployed_value(h: Harness) -> None:
     h.template(old)
     h.change_set("UPDATE", {**CODE, "OrdersEnabled": "true"}, template=SWITCHED)
     h.delete_change_set()
-    tgt = target(SWITCHED, {**CODE, "OrdersEnabled": "true"}, explicit=frozenset({"OrdersEnabled"}))
+    tgt = h.target(SWITCHED, {**CODE, "OrdersEnabled": "true"}, explicit=frozenset({"OrdersEnabled"}))
     result = h.deploy(tgt, Options(dry_run=True))
     h.stubber.assert_no_pending_responses()
     assert result.notes == []
@@ -839,6 +596,6 @@ def test_termination_protection_is_turned_on_after_a_create(h: Harness) -> None:
         {"StackName": STACK, "EnableTerminationProtection": True},
     )
     h.stack("CREATE_COMPLETE", outputs=True)
-    result = h.deploy(target(termination_protection=True))
+    result = h.deploy(h.target(termination_protection=True))
     assert result.result == "created"
     assert h.mutations() == ["create_change_set", "execute_change_set", "update_termination_protection"]

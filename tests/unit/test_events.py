@@ -305,7 +305,7 @@ def test_wait_times_out_with_status_hint() -> None:
 
 
 def test_wait_lets_errors_of_describe_through() -> None:
-    """A throttled DescribeStacks that survives botocore's retries is not a status: it propagates."""
+    """Only throttling is skipped (see the engine's stubbed tests); any other error while polling propagates."""
 
     class Throttled(ScriptedCfn):
         def describe_stacks(self, StackName: str) -> dict[str, Any]:
