@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, NoCredentialsError
 from botocore.stub import ANY, Stubber
 from stubs import FakeAws, make_client
 
@@ -219,3 +219,50 @@ def test_find_ignores_stacks_without_a_usable_bucket(status: str) -> None:
     with Stubber(cfn) as stubber:
         stubber.add_response("describe_stacks", {"Stacks": [stack]})
         assert bootstrap.find(FakeAws({"cloudformation": cfn})) is None
+
+
+IDENTITY = {"Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/ci", "UserId": "AIDAEXAMPLE"}
+
+
+class NoCredentials:
+    """An S3 client whose every call finds no credentials (a Stubber answers before credentials are looked up)."""
+
+    def head_bucket(self, **_: Any) -> None:
+        raise NoCredentialsError()
+
+
+def test_outlived_bucket_lets_missing_credentials_through() -> None:
+    """Not an AWS answer about the bucket, so not "exists but cannot be used": the CLI reports it as what it is
+    (exit 1, "configure AWS credentials"). A Stubber cannot fail for want of credentials, moto never does."""
+    cfn, sts = make_client("cloudformation"), make_client("sts")
+    with Stubber(cfn) as cfn_stub, Stubber(sts) as sts_stub:
+        cfn_stub.add_client_error(
+            "describe_stacks", "ValidationError", "Stack with id cfngen-bootstrap does not exist", 400
+        )
+        sts_stub.add_response("get_caller_identity", IDENTITY)
+        aws = FakeAws({"cloudformation": cfn, "sts": sts, "s3": NoCredentials()})
+        with pytest.raises(NoCredentialsError):
+            bootstrap.outlived_bucket(aws)
+
+
+@pytest.mark.parametrize(("code", "status"), [("404", 404), ("NoSuchBucket", 404), ("NotFound", 404)])
+def test_outlived_bucket_absent_is_none(code: str, status: int) -> None:
+    """moto answers a missing bucket's HEAD with 404 only; AWS's other spellings are pinned here."""
+    cfn, sts, s3 = make_client("cloudformation"), make_client("sts"), make_client("s3")
+    with Stubber(cfn) as cfn_stub, Stubber(sts) as sts_stub, Stubber(s3) as s3_stub:
+        cfn_stub.add_client_error("describe_stacks", "ValidationError", "Stack with id x does not exist", 400)
+        sts_stub.add_response("get_caller_identity", IDENTITY)
+        s3_stub.add_client_error("head_bucket", code, "Not Found", status)
+        assert bootstrap.outlived_bucket(FakeAws({"cloudformation": cfn, "sts": sts, "s3": s3})) is None
+
+
+def test_outlived_bucket_owned_by_someone_else_cannot_be_used() -> None:
+    """AWS answers 403 for a bucket name another account owns; moto enforces no ownership."""
+    cfn, sts, s3 = make_client("cloudformation"), make_client("sts"), make_client("s3")
+    with Stubber(cfn) as cfn_stub, Stubber(sts) as sts_stub, Stubber(s3) as s3_stub:
+        cfn_stub.add_client_error("describe_stacks", "ValidationError", "Stack with id x does not exist", 400)
+        sts_stub.add_response("get_caller_identity", IDENTITY)
+        s3_stub.add_client_error("head_bucket", "403", "Forbidden", 403)
+        with pytest.raises(OperationFailed, match="exists but cannot be used") as raised:
+            bootstrap.outlived_bucket(FakeAws({"cloudformation": cfn, "sts": sts, "s3": s3}))
+    assert raised.value.exit_code == 1

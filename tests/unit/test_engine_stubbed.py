@@ -13,16 +13,18 @@ tested is what the engine does when a throttling error does surface.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import ANY
-from stubs import STACK, STACK_ID, Harness, harness
+from stubs import CREATED, STACK, STACK_ID, Harness, harness
 
-from cfngen.deploy import plan
-from cfngen.deploy.engine import Options
+from cfngen.deploy import changeset, engine, plan
+from cfngen.deploy.engine import Options, Target
+from cfngen.deploy.events import Io
 from cfngen.errors import OperationFailed, UsageError
 
 TEMPLATE: dict[str, Any] = {
@@ -599,3 +601,86 @@ def test_termination_protection_is_turned_on_after_a_create(h: Harness) -> None:
     result = h.deploy(h.target(termination_protection=True))
     assert result.result == "created"
     assert h.mutations() == ["create_change_set", "execute_change_set", "update_termination_protection"]
+
+
+# --- AWS's refusals vs cfngen's bugs ------------------------------------------------------------------
+
+
+def test_refused_change_set_says_why(h: Harness) -> None:
+    """AWS refuses CreateChangeSet when the template needs a capability not granted (moto checks no
+    capabilities): that is AWS's answer, reported as a refusal with its reason, exit 1."""
+    h.missing()
+    h.error(
+        "create_change_set",
+        "InsufficientCapabilitiesException",
+        "Requires capabilities : [CAPABILITY_NAMED_IAM]",
+        {
+            "StackName": STACK,
+            "ChangeSetName": ANY,
+            "ChangeSetType": "CREATE",
+            "Parameters": ANY,
+            "Capabilities": ANY,
+            "Tags": [],
+            "TemplateBody": ANY,
+        },
+    )
+    with pytest.raises(OperationFailed) as raised:
+        h.deploy()
+    assert raised.value.message == (
+        f"{STACK}: CloudFormation refused the change set: Requires capabilities : [CAPABILITY_NAMED_IAM]"
+    )
+    assert raised.value.exit_code == 1
+
+
+def test_a_bug_inside_changeset_create_is_not_a_refusal() -> None:
+    """Only a ClientError is CloudFormation's word. A TypeError (a bad request cfngen built) must surface as the
+    bug it is (the CLI prints it as an internal error), not as "CloudFormation refused the change set"."""
+
+    class Broken:
+        def create_change_set(self, **_: Any) -> None:
+            raise TypeError("create_change_set() got an unexpected keyword argument 'TemplateBdy'")
+
+    with pytest.raises(TypeError, match="TemplateBdy"):
+        changeset.create(Broken(), Io(), stack=STACK, name="cfngen-1", change_set_type="CREATE")  # type: ignore[arg-type]
+
+
+# --- pure pieces: change set rows, the no-op comparison -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "replacement", "text"),
+    [
+        ("Add", "", "  + Fn (AWS::Lambda::Function)"),
+        ("Modify", "False", "  ~ Fn (AWS::Lambda::Function)"),
+        ("Modify", "True", "  ! Fn (AWS::Lambda::Function) (replacement)"),
+        ("Modify", "Conditional", "  ! Fn (AWS::Lambda::Function) (may be replaced)"),
+        ("Remove", "", "  - Fn (AWS::Lambda::Function)"),
+    ],
+)
+def test_change_set_row_symbol_and_text(action: str, replacement: str, text: str) -> None:
+    """A Conditional replacement may destroy the resource too: it is flagged like a certain one."""
+    row = changeset.Row(action, "Fn", "AWS::Lambda::Function", replacement)
+    assert str(row) == text
+    assert row.symbol == text.split()[0]
+
+
+def described(tags: dict[str, str]) -> Any:
+    return {
+        "StackName": STACK,
+        "CreationTime": CREATED,
+        "StackStatus": "UPDATE_COMPLETE",
+        "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in CODE.items()],
+        "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+    }
+
+
+def test_up_to_date_when_template_parameters_and_tags_match() -> None:
+    tgt = Target(STACK, json.dumps(TEMPLATE), CODE, tags={"team": "orders"})
+    assert engine._up_to_date(described({"team": "orders"}), TEMPLATE, TEMPLATE, CODE, tgt)
+
+
+@pytest.mark.parametrize("deployed_tags", [{}, {"team": "billing"}, {"team": "orders", "extra": "x"}])
+def test_not_up_to_date_when_only_the_tags_differ(deployed_tags: dict[str, str]) -> None:
+    """Tags are set by the change set: a stack whose tags differ needs one, even with the same template."""
+    tgt = Target(STACK, json.dumps(TEMPLATE), CODE, tags={"team": "orders"})
+    assert not engine._up_to_date(described(deployed_tags), TEMPLATE, TEMPLATE, CODE, tgt)
