@@ -29,7 +29,7 @@ def load_file(path: Path) -> list[Stack]:
         if exc.file is None:  # raised outside a Stack (e.g. KinesisStream.from_arn): name the file here
             raise SpecError(exc.message, file=str(path), hint=exc.hint) from exc
         raise
-    except Exception as exc:
+    except Exception as exc:  # a stack file is the user's code: whatever it raises is theirs to fix (exit 2)
         raise UsageError(
             f"{path}: failed to load: {type(exc).__name__}: {exc}", hint="run with --debug for the traceback"
         ) from exc

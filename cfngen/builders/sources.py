@@ -16,6 +16,7 @@ from troposphere import dynamodb as ddb
 
 from cfngen import names
 from cfngen.builders import iam
+from cfngen.builders.buckets import hardened_bucket_properties
 from cfngen.definitions import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source, Stack
 
 # The UUID's first segment (8 lower-case hex digits) of the stack id, e.g. 51af3dc0 in
@@ -136,19 +137,7 @@ def _bucket(t: Template, stack: Stack, src: S3Bucket) -> None:
     configs, permissions = s3_notifications(stack, src)
     props: dict[str, object] = {
         "BucketName": bucket_name(stack, src),
-        "BucketEncryption": s3.BucketEncryption(
-            ServerSideEncryptionConfiguration=[
-                s3.ServerSideEncryptionRule(
-                    ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(SSEAlgorithm="AES256"),
-                )
-            ]
-        ),
-        "PublicAccessBlockConfiguration": s3.PublicAccessBlockConfiguration(
-            BlockPublicAcls=True, BlockPublicPolicy=True, IgnorePublicAcls=True, RestrictPublicBuckets=True
-        ),
-        "OwnershipControls": s3.OwnershipControls(
-            Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
-        ),
+        **hardened_bucket_properties(),
     }
     if src.versioning:
         props["VersioningConfiguration"] = s3.VersioningConfiguration(Status="Enabled")

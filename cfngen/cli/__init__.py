@@ -38,7 +38,7 @@ class CfngenGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
-        except Exception as exc:
+        except Exception as exc:  # the process boundary: nothing may leave the CLI as a bare traceback
             if ctx.meta.get("cfngen.debug"):
                 raise
             aws = aws_error(exc)

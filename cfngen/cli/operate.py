@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,8 +20,12 @@ from cfngen.cli.options import (
     select_stacks,
     stack_options,
 )
-from cfngen.errors import OperationFailed
 from cfngen.interrupts import sigterm_as_interrupt
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda.literals import InvocationTypeType
+
+    from cfngen.deploy.session import AwsClients
 
 
 @click.command()
@@ -35,13 +39,12 @@ def outputs(
     """Print a deployed stack's outputs."""
     import json
 
-    from cfngen.deploy.engine import describe_stack
-    from cfngen.deploy.engine import outputs as stack_outputs
+    from cfngen.deploy import stacks
 
     with aws_session(region, profile, endpoint_url, local) as aws:
-        if describe_stack(aws.client("cloudformation"), stack) is None:
-            raise OperationFailed(f"stack {stack} does not exist")
-        found = stack_outputs(aws, stack)
+        cfn = aws.client("cloudformation")
+        stacks.require(cfn, stack)
+        found = stacks.outputs(cfn, stack)
     if as_json:
         click.echo(json.dumps(found, indent=2, sort_keys=True))
     for key, value in [] if as_json else found.items():
@@ -105,7 +108,7 @@ def invoke(
     local: bool,
     payload: str | None,
     payload_file: Path | None,
-    invocation_type: str,
+    invocation_type: InvocationTypeType,
     logs: bool,
     expect: str | None,
 ) -> None:
@@ -136,7 +139,13 @@ def _payload(payload: str | None, payload_file: Path | None) -> bytes:
 
 
 def _invoke_and_check(
-    aws: Any, stack: str, function: str, body: bytes, invocation_type: str, logs: bool, expected: Any
+    aws: AwsClients,
+    stack: str,
+    function: str,
+    body: bytes,
+    invocation_type: InvocationTypeType,
+    logs: bool,
+    expected: Any,
 ) -> None:
     from cfngen.deploy.report import invoke_and_check
 

@@ -17,6 +17,8 @@ import click
 
 if TYPE_CHECKING:
     from cfngen.definitions import Stack
+    from cfngen.deploy.events import Io
+    from cfngen.deploy.session import Aws
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -105,7 +107,7 @@ def select_stacks(stacks_dir: Path, names: tuple[str, ...]) -> list[Stack]:
 
 
 @contextlib.contextmanager
-def aws_session(region: str | None, profile: str | None, endpoint_url: str | None, local: bool) -> Iterator[Any]:
+def aws_session(region: str | None, profile: str | None, endpoint_url: str | None, local: bool) -> Iterator[Aws]:
     from cfngen.deploy.session import Aws
 
     if not local:
@@ -124,7 +126,7 @@ def aws_session(region: str | None, profile: str | None, endpoint_url: str | Non
         yield Aws(region=emu.region, endpoint_url=emu.endpoint_url, base=emu.session())
 
 
-def echo_io(*, err: bool = False) -> Any:
+def echo_io(*, err: bool = False) -> Io:
     from cfngen.deploy.events import Io
 
     return Io(

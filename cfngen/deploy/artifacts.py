@@ -7,7 +7,7 @@ between packaging and upload is refused instead of deployed under the wrong key.
 boto3's transfer manager: a full-object SHA256 needs a single-part upload (multipart gives a composite
 checksum), and Lambda's 50 MiB zip limit is far below PutObject's 5 GB.
 
-Only these statuses mean "not there": 404, NoSuchKey, NotFound. A 403 is never read as "absent"
+Only the codes in awserrors.NOT_FOUND mean "not there" (404, NoSuchKey, ...). A 403 is never read as "absent"
 (without s3:ListBucket S3 also answers 403 for a missing key, and uploading blind would hide the
 permission problem until CloudFormation fails to read the object).
 """
@@ -17,18 +17,22 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
+
+from botocore.exceptions import ClientError
 
 from cfngen.deploy import awserrors
 from cfngen.errors import OperationFailed, UsageError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import PutObjectRequestTypeDef
 
 DEFAULT_PREFIX = "cfngen"
 TEMPLATE_BODY_MAX = 51_200  # bytes CloudFormation accepts as TemplateBody; above: TemplateURL
 TEMPLATE_URL_MAX = 1_000_000  # bytes CloudFormation accepts from a TemplateURL
 
-_ABSENT = {"404", "NoSuchKey", "NotFound"}
-_DENIED = {"403", "AccessDenied", "Forbidden", "AllAccessDisabled"}
 # GetBucketLocation's LocationConstraint for the two regions that predate the region-name convention.
 _LEGACY_LOCATIONS = {"": "us-east-1", "EU": "eu-west-1"}
 
@@ -46,7 +50,7 @@ def needs_url(text: str) -> bool:
     return len(text.encode()) > TEMPLATE_BODY_MAX
 
 
-def upload(s3: Any, path: Path, bucket: str, key: str, *, sha256_hex: str, kms_key_id: str | None = None) -> bool:
+def upload(s3: S3Client, path: Path, bucket: str, key: str, *, sha256_hex: str, kms_key_id: str | None = None) -> bool:
     """Upload `path` to s3://bucket/key unless it is already there. True when it was uploaded."""
     if _exists(s3, bucket, key):
         return False
@@ -55,7 +59,9 @@ def upload(s3: Any, path: Path, bucket: str, key: str, *, sha256_hex: str, kms_k
     return True
 
 
-def upload_template(s3: Any, text: str, bucket: str, prefix: str, stack: str, *, kms_key_id: str | None = None) -> str:
+def upload_template(
+    s3: S3Client, text: str, bucket: str, prefix: str, stack: str, *, kms_key_id: str | None = None
+) -> str:
     """Store a template for TemplateURL under its sha256 and return that URL.
 
     The URL is path-style on the client's own endpoint: right for AWS (https://s3.<region>.amazonaws.com,
@@ -76,10 +82,8 @@ def upload_template(s3: Any, text: str, bucket: str, prefix: str, stack: str, *,
     return f"{endpoint}/{bucket}/{quote(key, safe='/')}"
 
 
-def check_bucket_region(s3: Any, bucket: str, region: str) -> None:
+def check_bucket_region(s3: S3Client, bucket: str, region: str) -> None:
     """CloudFormation and Lambda read code and templates only from a bucket in the stack's region."""
-    from botocore.exceptions import ClientError
-
     try:
         location = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint") or ""
     except ClientError as exc:
@@ -98,16 +102,13 @@ def check_bucket_region(s3: Any, bucket: str, region: str) -> None:
         )
 
 
-def _exists(s3: Any, bucket: str, key: str) -> bool:
-    from botocore.exceptions import ClientError
-
+def _exists(s3: S3Client, bucket: str, key: str) -> bool:
     try:
         s3.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        code = awserrors.code(exc)
-        if code in _ABSENT:
+        if awserrors.is_not_found(exc):
             return False
-        if code in _DENIED:
+        if awserrors.is_denied(exc):
             raise OperationFailed(
                 f"no permission to read bucket {bucket} (HEAD s3://{bucket}/{key} was denied)",
                 hint=f"grant s3:GetObject and s3:ListBucket on {bucket}; without s3:ListBucket S3 answers "
@@ -118,25 +119,29 @@ def _exists(s3: Any, bucket: str, key: str) -> bool:
 
 
 def _put(
-    s3: Any, body: IO[bytes] | bytes, bucket: str, key: str, sha256_hex: str, kms_key_id: str | None, content_type: str
+    s3: S3Client,
+    body: IO[bytes] | bytes,
+    bucket: str,
+    key: str,
+    sha256_hex: str,
+    kms_key_id: str | None,
+    content_type: str,
 ) -> None:
-    from botocore.exceptions import ClientError
-
-    extra: dict[str, str] = {}
+    request: PutObjectRequestTypeDef = {
+        "Bucket": bucket,
+        "Key": key,
+        "Body": body,
+        "ContentType": content_type,
+        # The algorithm too, not only the value: S3 then stores the checksum with the object
+        # (GetObject/HeadObject with ChecksumMode return it), and botocore computes nothing itself.
+        "ChecksumAlgorithm": "SHA256",
+        "ChecksumSHA256": base64.b64encode(bytes.fromhex(sha256_hex)).decode(),
+    }
     if kms_key_id is not None:
-        extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_id}
+        request["ServerSideEncryption"] = "aws:kms"
+        request["SSEKMSKeyId"] = kms_key_id
     try:
-        s3.put_object(
-            Bucket=bucket,
-            Key=key,
-            Body=body,
-            ContentType=content_type,
-            # The algorithm too, not only the value: S3 then stores the checksum with the object
-            # (GetObject/HeadObject with ChecksumMode return it), and botocore computes nothing itself.
-            ChecksumAlgorithm="SHA256",
-            ChecksumSHA256=base64.b64encode(bytes.fromhex(sha256_hex)).decode(),
-            **extra,
-        )
+        s3.put_object(**request)
     except ClientError as exc:
         # BadDigest: the bytes sent are not the bytes that were hashed (the file changed since packaging).
         hint = "the file changed after it was packaged; package again" if awserrors.code(exc) == "BadDigest" else None

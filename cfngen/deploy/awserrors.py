@@ -6,6 +6,10 @@ from typing import Any
 
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 THROTTLING = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
+# S3 answers HEAD with a bare status ("404") and GET/bucket calls with a named code.
+NOT_FOUND = frozenset({"404", "NoSuchKey", "NoSuchBucket", "NotFound"})
+# Never read as "not found": without s3:ListBucket S3 answers 403 even for a key that does not exist.
+DENIED = frozenset({"403", "AccessDenied", "Forbidden", "AllAccessDisabled"})
 
 
 def code(exc: BaseException) -> str:
@@ -26,6 +30,15 @@ def is_stack_missing(exc: BaseException) -> bool:
 def is_no_changes(text: str) -> bool:
     """AWS: a FAILED change set with "didn't contain changes"; moto: CreateChangeSet fails at once."""
     return any(marker in text for marker in NO_CHANGES)
+
+
+def is_not_found(exc: BaseException) -> bool:
+    """An S3 object or bucket that is not there (only these codes: a 403 is a permission problem)."""
+    return code(exc) in NOT_FOUND
+
+
+def is_denied(exc: BaseException) -> bool:
+    return code(exc) in DENIED
 
 
 def is_throttling(exc: BaseException) -> bool:

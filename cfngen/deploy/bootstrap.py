@@ -13,13 +13,19 @@ engine's job.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+from botocore.exceptions import ClientError
 from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, s3
 
 from cfngen.builders import iam
+from cfngen.builders.buckets import hardened_bucket_properties
 from cfngen.deploy import awserrors
+from cfngen.deploy.stacks import describe_stack
 from cfngen.errors import OperationFailed
+
+if TYPE_CHECKING:
+    from cfngen.deploy.session import AwsClients
 
 STACK_NAME = "cfngen-bootstrap"
 BUCKET = "Bucket"  # logical id of the bucket
@@ -51,20 +57,7 @@ def template() -> Template:
         s3.Bucket(
             BUCKET,
             BucketName=Sub(_NAME.format(account="${AWS::AccountId}", region="${AWS::Region}")),
-            BucketEncryption=s3.BucketEncryption(
-                ServerSideEncryptionConfiguration=[
-                    s3.ServerSideEncryptionRule(
-                        ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(SSEAlgorithm="AES256"),
-                        BucketKeyEnabled=True,
-                    )
-                ]
-            ),
-            PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
-                BlockPublicAcls=True, BlockPublicPolicy=True, IgnorePublicAcls=True, RestrictPublicBuckets=True
-            ),
-            OwnershipControls=s3.OwnershipControls(
-                Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
-            ),
+            **hardened_bucket_properties(),
             # No VersioningConfiguration: keys are content hashes, never overwritten, and noncurrent
             # versions would keep expired artifacts (and their cost) alive.
             LifecycleConfiguration=s3.LifecycleConfiguration(
@@ -95,14 +88,12 @@ def template() -> Template:
     return t
 
 
-def find(aws: Any) -> str | None:
+def find(aws: AwsClients) -> str | None:
     """The bootstrap bucket of `aws`'s account and region, or None when there is no usable bootstrap stack.
 
     Only "stack does not exist" means None: any other error (throttling, access denied) propagates, so
     a flaky DescribeStacks can never make the caller create a second bootstrap stack.
     """
-    from cfngen.deploy.engine import describe_stack
-
     cfn = aws.client("cloudformation")
     stack = describe_stack(cfn, STACK_NAME)
     if stack is None:
@@ -121,19 +112,20 @@ def find(aws: Any) -> str | None:
     return None
 
 
-def outlived_bucket(aws: Any) -> str | None:
+def outlived_bucket(aws: AwsClients) -> str | None:
     """The bucket of a bootstrap stack that was deleted: it is retained (so deployed stacks keep their code)
-    and its fixed name would make a new bootstrap stack fail. None when there is no such bucket."""
-    from cfngen.deploy.engine import describe_stack
+    and its fixed name would make a new bootstrap stack fail. None when there is no such bucket.
 
+    Only AWS's answer about the bucket is judged here; no credentials, no network and the like propagate.
+    """
     if describe_stack(aws.client("cloudformation"), STACK_NAME) is not None:
         return None  # the stack exists (in some state): the deploy engine decides what to do with it
     account = str(aws.client("sts").get_caller_identity()["Account"])
     name = bucket_name(account, aws.region_name)
     try:
         aws.client("s3").head_bucket(Bucket=name)
-    except Exception as exc:
-        if awserrors.code(exc) in ("404", "NoSuchBucket", "NotFound"):
+    except ClientError as exc:
+        if awserrors.is_not_found(exc):
             return None
         raise OperationFailed(
             f"bucket {name} exists but cannot be used: {awserrors.message(exc)}",

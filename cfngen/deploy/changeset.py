@@ -7,11 +7,18 @@ moto refuses CreateChangeSet at once with "No updates are to be performed." Both
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
 
 from cfngen.deploy import awserrors
 from cfngen.deploy.events import Io, delays
 from cfngen.errors import OperationFailed
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudformation.literals import ChangeSetTypeType
+    from mypy_boto3_cloudformation.type_defs import ChangeTypeDef, DescribeChangeSetOutputTypeDef
 
 SYMBOLS = {"Add": "+", "Modify": "~", "Remove": "-", "Import": "<", "Dynamic": "?"}
 
@@ -38,17 +45,19 @@ class Row:
 @dataclass(frozen=True)
 class ChangeSet:
     stack: str
-    name: str
+    name: str  # also the ClientRequestToken that executes it, so its events can be told from others'
     id: str
     type: str  # CREATE | UPDATE
     rows: tuple[Row, ...]
 
 
-def create(cfn: Any, io: Io, *, stack: str, name: str, change_set_type: str, **request: Any) -> ChangeSet | None:
+def create(
+    cfn: CloudFormationClient, io: Io, *, stack: str, name: str, change_set_type: ChangeSetTypeType, **request: Any
+) -> ChangeSet | None:
     """Create and wait until ready; None when there is nothing to change."""
     try:
         created = cfn.create_change_set(StackName=stack, ChangeSetName=name, ChangeSetType=change_set_type, **request)
-    except Exception as exc:
+    except ClientError as exc:  # only AWS's refusal is a refusal; anything else is a bug and surfaces as one
         if awserrors.is_no_changes(awserrors.message(exc)):
             return None
         raise OperationFailed(f"{stack}: CloudFormation refused the change set: {awserrors.message(exc)}") from exc
@@ -59,7 +68,9 @@ def create(cfn: Any, io: Io, *, stack: str, name: str, change_set_type: str, **r
         raise
 
 
-def _until_ready(cfn: Any, io: Io, stack: str, name: str, change_set_id: str, change_set_type: str) -> ChangeSet | None:
+def _until_ready(
+    cfn: CloudFormationClient, io: Io, stack: str, name: str, change_set_id: str, change_set_type: str
+) -> ChangeSet | None:
     for delay in delays(io.rng):
         described = cfn.describe_change_set(ChangeSetName=change_set_id, StackName=stack)
         status = described["Status"]
@@ -75,8 +86,8 @@ def _until_ready(cfn: Any, io: Io, stack: str, name: str, change_set_id: str, ch
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _rows(cfn: Any, described: dict[str, Any]) -> list[Row]:
-    changes = list(described.get("Changes", []))
+def _rows(cfn: CloudFormationClient, described: DescribeChangeSetOutputTypeDef) -> list[Row]:
+    changes: list[ChangeTypeDef] = list(described.get("Changes", []))
     token = described.get("NextToken")
     while token:
         page = cfn.describe_change_set(ChangeSetName=described["ChangeSetId"], NextToken=token)
@@ -96,9 +107,9 @@ def _rows(cfn: Any, described: dict[str, Any]) -> list[Row]:
     return sorted(rows, key=lambda r: r.logical_id)
 
 
-def delete(cfn: Any, change_set_id: str, stack: str) -> None:
+def delete(cfn: CloudFormationClient, change_set_id: str, stack: str) -> None:
     try:
         cfn.delete_change_set(ChangeSetName=change_set_id, StackName=stack)
-    except Exception as exc:
+    except ClientError as exc:
         if not awserrors.is_change_set_missing(exc):
             raise

@@ -8,25 +8,53 @@
     6. execute with a ClientRequestToken; follow this run's events until the stack settles
     7. report  the first failed resource and why, or the outputs
 
-Collaborators (clients, clock, sleep, output) come in through `aws` and `io`, so every step runs the same
-against AWS, moto, or botocore's Stubber.
+Collaborators (clients, clocks, sleep, output, request tokens) come in through `aws` and `io`, so every step
+runs the same against AWS, moto, or botocore's Stubber. Every exit goes through `_finish`; the stack reads
+live in stacks.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, assert_never
+
+from botocore.exceptions import ClientError
+from botocore.parsers import ResponseParserError
 
 from cfngen import names
-from cfngen.deploy import awserrors, changeset, plan
-from cfngen.deploy.events import EventStream, Io, first_failure, in_progress, wait
+from cfngen.deploy import awserrors, changeset, plan, stacks
+from cfngen.deploy.events import EventStream, Io, first_failure, wait
 from cfngen.errors import OperationFailed, UsageError
 
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudformation.literals import ChangeSetTypeType
+    from mypy_boto3_cloudformation.type_defs import StackTypeDef
+
+    from cfngen.deploy.session import AwsClients
+
 SUCCESS = {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
+
+
+class Outcome(StrEnum):
+    """How a stack's deploy ended; the value is what the summary and --json print."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    NO_CHANGES = "no-changes"
+    UP_TO_DATE = "up-to-date"
+    DRY_RUN = "dry-run"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+    @property
+    def deployed(self) -> bool:
+        """The stack now runs what was asked for: it has outputs, and smoke tests may call it."""
+        return self in (Outcome.CREATED, Outcome.UPDATED, Outcome.NO_CHANGES, Outcome.UP_TO_DATE)
 
 
 @dataclass(frozen=True)
@@ -57,102 +85,56 @@ class Options:
 @dataclass
 class Result:
     stack: str
-    result: str  # created | updated | no-changes | up-to-date | dry-run | cancelled | failed
+    result: Outcome
     outputs: dict[str, str] = field(default_factory=dict)
     duration_s: float = 0.0
     rows: tuple[changeset.Row, ...] = ()
     notes: list[str] = field(default_factory=list)
 
 
-def describe_stack(cfn: Any, stack: str) -> dict[str, Any] | None:
-    try:
-        stacks = cfn.describe_stacks(StackName=stack)["Stacks"]
-    except Exception as exc:
-        if awserrors.is_stack_missing(exc):
-            return None
-        raise
-    return dict(stacks[0]) if stacks else None
-
-
-def capabilities(template: Mapping[str, Any]) -> list[str]:
-    """Only what the template needs: IAM resources need CAPABILITY_IAM, custom IAM names NAMED_IAM."""
-    named = {"RoleName", "UserName", "GroupName", "ManagedPolicyName", "InstanceProfileName"}
-    iam = [r for r in template.get("Resources", {}).values() if str(r.get("Type", "")).startswith("AWS::IAM::")]
-    if any(named & set(r.get("Properties", {})) for r in iam):
-        return ["CAPABILITY_NAMED_IAM"]
-    return ["CAPABILITY_IAM"] if iam else []
-
-
-def deploy_stack(aws: Any, target: Target, options: Options, io: Io) -> Result:
+def deploy_stack(aws: AwsClients, target: Target, options: Options, io: Io) -> Result:
     cfn = aws.client("cloudformation")
     started = io.clock()
     name = target.stack
     current = _settle(cfn, name, options, io)
-    result = Result(name, "")
     template = json.loads(target.template)
-    parameters = dict(target.parameters)
+    parameters, notes = dict(target.parameters), list[str]()
     if current is not None:
-        previous = deployed_template(cfn, name)
-        parameters, result.notes = _keep_deployed_switches(current, previous, template, target)
+        previous = stacks.deployed_template(cfn, name)
+        parameters, notes = _keep_deployed_switches(current, previous, template, target)
         if _up_to_date(current, previous, template, parameters, target):
             io.echo(f"{name}: up to date (deployed template and parameters match)")
-            _protect(cfn, name, target, current)
-            result.result = "up-to-date"
-            result.outputs = outputs(aws, name)
-            result.duration_s = io.clock() - started
-            return result
-    change_set_type = "UPDATE" if current is not None else "CREATE"
-    token = f"cfngen-{uuid.uuid4()}"
-    url = target.upload() if target.upload is not None else None
-    body = {"TemplateURL": url} if url else {"TemplateBody": target.template}
-    try:
-        created = changeset.create(
-            cfn,
-            io,
-            stack=name,
-            name=token,
-            change_set_type=change_set_type,
-            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(parameters.items())],
-            Capabilities=capabilities(template),
-            Tags=[{"Key": k, "Value": v} for k, v in sorted(target.tags.items())],
-            **body,
-        )
-    except KeyboardInterrupt:  # changeset.create deleted its change set; a CREATE also left an empty stack
-        if change_set_type == "CREATE":
-            _delete_empty_stack(cfn, name)
-        raise
+            return _finish(cfn, target, current, io, Result(name, Outcome.UP_TO_DATE, notes=notes), started)
+    created = _change_set(cfn, target, current, template, parameters, io)
     if created is None:
         io.echo(f"{name}: no changes")
-        _protect(cfn, name, target, current)
-        result.result, result.duration_s = "no-changes", io.clock() - started
-        result.outputs = outputs(aws, name)
-        return result
-    result.rows = created.rows
-    io.echo(f"{name}: change set ({change_set_type}, {len(created.rows)} change(s)):")
+        return _finish(cfn, target, current, io, Result(name, Outcome.NO_CHANGES, notes=notes), started)
+    io.echo(f"{name}: change set ({created.type}, {len(created.rows)} change(s)):")
     for row in created.rows:
         io.echo(str(row))
-    try:
-        if target.gate is not None and not options.dry_run:
-            target.gate()  # raises (after we discard the change set) when lint failed
-        if options.dry_run or (options.confirm is not None and not options.confirm(created)):
-            _discard(cfn, created)
-            result.result = "dry-run" if options.dry_run else "cancelled"
-            result.duration_s = io.clock() - started
-            return result
-    except BaseException:
-        _discard(cfn, created)
-        raise
-    _execute(cfn, created, token, target, io, options)
-    result.result = "created" if change_set_type == "CREATE" else "updated"
-    result.outputs = outputs(aws, name)
+    if not _go_ahead(cfn, created, target, options):
+        stopped = Outcome.DRY_RUN if options.dry_run else Outcome.CANCELLED
+        return _finish(cfn, target, current, io, Result(name, stopped, rows=created.rows, notes=notes), started)
+    _execute(cfn, created, io, options)
+    done = Outcome.CREATED if created.type == "CREATE" else Outcome.UPDATED
+    return _finish(cfn, target, None, io, Result(name, done, rows=created.rows, notes=notes), started)
+
+
+def _finish(
+    cfn: CloudFormationClient, target: Target, current: StackTypeDef | None, io: Io, result: Result, started: float
+) -> Result:
+    """Every way out of deploy_stack: a deployed stack gets its protection and outputs; all get a duration."""
+    if result.result.deployed:
+        _protect(cfn, target, current)
+        result.outputs = stacks.outputs(cfn, result.stack)
     result.duration_s = io.clock() - started
     return result
 
 
-def _settle(cfn: Any, name: str, options: Options, io: Io) -> dict[str, Any] | None:
+def _settle(cfn: CloudFormationClient, name: str, options: Options, io: Io) -> StackTypeDef | None:
     """Bring the stack to a state we can create or update from; the current description, or None."""
     while True:
-        current = describe_stack(cfn, name)
+        current = stacks.describe_stack(cfn, name)
         status = None if current is None else str(current["StackStatus"])
         action = plan.action_for(status)
         if action is plan.Action.CREATE:
@@ -169,27 +151,33 @@ def _settle(cfn: Any, name: str, options: Options, io: Io) -> dict[str, Any] | N
             )
         if action is plan.Action.WAIT:
             io.echo(f"{name}: {status}; waiting for it to finish")
-            stream = EventStream(cfn, name, None, dt.datetime.now(dt.UTC))
-            try:
-                wait(cfn, stream, io, timeout=options.timeout)
-            except Exception as exc:
-                if not awserrors.is_stack_missing(exc):  # a finished delete: the stack is simply gone
-                    raise
-            continue
-        io.echo(f"{name}: {status} (never created, holds nothing): deleting it before creating it again")
-        if options.dry_run:
-            raise UsageError(f"stack {name} is {status}", hint="deploy without --dry-run deletes and recreates it")
-        _delete_and_wait(cfn, name, io, options.timeout)
+            _wait_for_others(cfn, name, io, options.timeout)
+        elif action is plan.Action.RECREATE:
+            io.echo(f"{name}: {status} (never created, holds nothing): deleting it before creating it again")
+            if options.dry_run:
+                raise UsageError(f"stack {name} is {status}", hint="deploy without --dry-run deletes and recreates it")
+            _delete_and_wait(cfn, name, io, options.timeout)
+        else:
+            assert_never(action)
 
 
-def _delete_and_wait(cfn: Any, name: str, io: Io, timeout: float | None) -> None:
-    token = f"cfngen-{uuid.uuid4()}"
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+def _wait_for_others(cfn: CloudFormationClient, name: str, io: Io, timeout: float | None) -> None:
+    """Follow another operation (all its events: it has its own token) until the stack settles or is gone."""
+    try:
+        wait(cfn, EventStream(cfn, name, None, io.now()), io, timeout=timeout)
+    except ClientError as exc:
+        if not awserrors.is_stack_missing(exc):  # a finished delete: the stack is simply gone
+            raise
+
+
+def _delete_and_wait(cfn: CloudFormationClient, name: str, io: Io, timeout: float | None) -> None:
+    token = io.token()
+    since = io.now() - dt.timedelta(seconds=1)
     cfn.delete_stack(StackName=name, ClientRequestToken=token)
     stream = EventStream(cfn, name, token, since)
     try:
         status = wait(cfn, stream, io, timeout=timeout)
-    except Exception as exc:
+    except ClientError as exc:
         if awserrors.is_stack_missing(exc):
             return
         raise
@@ -198,7 +186,7 @@ def _delete_and_wait(cfn: Any, name: str, io: Io, timeout: float | None) -> None
 
 
 def _keep_deployed_switches(
-    current: Mapping[str, Any], deployed_body: Mapping[str, Any], template: Mapping[str, Any], target: Target
+    current: StackTypeDef, deployed_body: Mapping[str, Any], template: Mapping[str, Any], target: Target
 ) -> tuple[dict[str, str], list[str]]:
     """A mapping's Enabled parameter keeps its deployed value (set by enable/disable) unless --parameter
     sets it or the spec's default changed; so a deploy never silently flips a mapping back."""
@@ -220,13 +208,8 @@ def _keep_deployed_switches(
     return parameters, notes
 
 
-def deployed_template(cfn: Any, stack: str) -> dict[str, Any]:
-    body = cfn.get_template(StackName=stack, TemplateStage="Original")["TemplateBody"]
-    return dict(body) if isinstance(body, Mapping) else dict(json.loads(body))
-
-
 def _up_to_date(
-    current: Mapping[str, Any],
+    current: StackTypeDef,
     deployed_body: Mapping[str, Any],
     template: Mapping[str, Any],
     parameters: Mapping[str, str],
@@ -240,35 +223,84 @@ def _up_to_date(
     return deployed_body == template
 
 
-def _discard(cfn: Any, created: changeset.ChangeSet) -> None:
+def _change_set(
+    cfn: CloudFormationClient,
+    target: Target,
+    current: StackTypeDef | None,
+    template: Mapping[str, Any],
+    parameters: Mapping[str, str],
+    io: Io,
+) -> changeset.ChangeSet | None:
+    """Upload what the change set needs, then create it; None when it would change nothing."""
+    change_set_type: ChangeSetTypeType = "UPDATE" if current is not None else "CREATE"
+    token = io.token()
+    url = target.upload() if target.upload is not None else None
+    body = {"TemplateURL": url} if url else {"TemplateBody": target.template}
+    try:
+        return changeset.create(
+            cfn,
+            io,
+            stack=target.stack,
+            name=token,
+            change_set_type=change_set_type,
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(parameters.items())],
+            Capabilities=stacks.capabilities(template),
+            Tags=[{"Key": k, "Value": v} for k, v in sorted(target.tags.items())],
+            **body,
+        )
+    except KeyboardInterrupt:  # changeset.create deleted its change set; a CREATE also left an empty stack
+        if change_set_type == "CREATE":
+            _delete_empty_stack(cfn, target.stack)
+        raise
+
+
+def _go_ahead(cfn: CloudFormationClient, created: changeset.ChangeSet, target: Target, options: Options) -> bool:
+    """Whether to execute: lint passed, not a dry run, and a yes at --confirm. Otherwise (and when the gate or
+    the prompt raises, Ctrl-C included) the change set is discarded."""
+    go = False
+    try:
+        if target.gate is not None and not options.dry_run:
+            target.gate()  # raises (after we discard the change set) when lint failed
+        go = not options.dry_run and (options.confirm is None or options.confirm(created))
+    finally:
+        if not go:
+            _discard(cfn, created)
+    return go
+
+
+def _discard(cfn: CloudFormationClient, created: changeset.ChangeSet) -> None:
     changeset.delete(cfn, created.id, created.stack)
     if created.type == "CREATE":
         _delete_empty_stack(cfn, created.stack)
 
 
-def _delete_empty_stack(cfn: Any, stack: str) -> None:
+def _delete_empty_stack(cfn: CloudFormationClient, stack: str) -> None:
     """A CREATE change set leaves a REVIEW_IN_PROGRESS stack that holds nothing: remove it with the set."""
-    current = describe_stack(cfn, stack)
+    current = stacks.describe_stack(cfn, stack)
     if current is not None and current["StackStatus"] == "REVIEW_IN_PROGRESS":
         cfn.delete_stack(StackName=stack)
 
 
-def _protect(cfn: Any, stack: str, target: Target, current: Mapping[str, Any] | None) -> None:
-    if target.termination_protection and not (current or {}).get("EnableTerminationProtection"):
+def _protect(cfn: CloudFormationClient, target: Target, current: StackTypeDef | None) -> None:
+    already = current is not None and current.get("EnableTerminationProtection", False)
+    if target.termination_protection and not already:
         try:
-            cfn.update_termination_protection(StackName=stack, EnableTerminationProtection=True)
-        except Exception as exc:  # e.g. denied; moto 5 does not implement this call at all (HTTP 500)
+            cfn.update_termination_protection(StackName=target.stack, EnableTerminationProtection=True)
+        # Denied (a ClientError); moto 5 does not implement the call: HTTP 500 with an HTML body, unparseable.
+        except (ClientError, ResponseParserError) as exc:
             raise OperationFailed(
-                f"{stack}: deployed, but termination protection could not be turned on: {awserrors.message(exc)}",
+                f"{target.stack}: deployed, but termination protection could not be turned on: "
+                f"{awserrors.message(exc)}",
                 hint=f"aws cloudformation update-termination-protection --enable-termination-protection "
-                f"--stack-name {stack}",
+                f"--stack-name {target.stack}",
             ) from exc
 
 
-def _execute(cfn: Any, created: changeset.ChangeSet, token: str, target: Target, io: Io, options: Options) -> None:
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-    cfn.execute_change_set(ChangeSetName=created.id, StackName=created.stack, ClientRequestToken=token)
-    stream = EventStream(cfn, created.stack, token, since)
+def _execute(cfn: CloudFormationClient, created: changeset.ChangeSet, io: Io, options: Options) -> None:
+    """Execute with the change set's name as ClientRequestToken and follow this run's events until it settles."""
+    since = io.now() - dt.timedelta(seconds=1)
+    cfn.execute_change_set(ChangeSetName=created.id, StackName=created.stack, ClientRequestToken=created.name)
+    stream = EventStream(cfn, created.stack, created.name, since)
     try:
         status = wait(cfn, stream, io, timeout=options.timeout)
     except KeyboardInterrupt:
@@ -289,44 +321,12 @@ def _execute(cfn: Any, created: changeset.ChangeSet, token: str, target: Target,
             f"{created.stack}: deploy failed ({status}): {detail}",
             hint="fix the cause and deploy again; the stack is left in a state the next deploy handles",
         )
-    _protect(cfn, created.stack, target, None)
 
 
-def outputs(aws: Any, stack: str) -> dict[str, str]:
-    """The stack's outputs. Where an engine returns none for a stack that should have some (moto, for
-    stacks created through change sets), the resources' physical ids stand in, marked as such."""
-    cfn = aws.client("cloudformation")
-    current = describe_stack(cfn, stack)
-    if current is None:
-        return {}
-    found = {o["OutputKey"]: o["OutputValue"] for o in current.get("Outputs", [])}
-    if found or in_progress(str(current["StackStatus"])):
-        return dict(sorted(found.items()))
-    expected = deployed_template(cfn, stack).get("Outputs")
-    if not expected:
-        return {}
-    resources = stack_resources(cfn, stack)
-    # moto lists resources it skipped (unsupported types) or cannot name (permissions) without ids: leave out.
-    ids = {
-        str(r["LogicalResourceId"]): str(r["PhysicalResourceId"])
-        for r in resources
-        if r.get("LogicalResourceId") and r.get("PhysicalResourceId")
-    }
-    return {f"resource:{k}": ids[k] for k in sorted(ids)}
-
-
-def stack_resources(cfn: Any, stack: str) -> list[dict[str, Any]]:
-    """Every resource of the stack (ListStackResources pages; DescribeStackResources stops at 100)."""
-    pages = cfn.get_paginator("list_stack_resources").paginate(StackName=stack)
-    return [dict(r) for page in pages for r in page["StackResourceSummaries"]]
-
-
-def delete_stack(aws: Any, stack: str, io: Io, *, timeout: float | None) -> None:
+def delete_stack(aws: AwsClients, stack: str, io: Io, *, timeout: float | None) -> None:
     """Delete and wait; a missing stack is an error (the user named it), a failed delete says what's next."""
     cfn = aws.client("cloudformation")
-    current = describe_stack(cfn, stack)
-    if current is None:
-        raise OperationFailed(f"stack {stack} does not exist")
+    current = stacks.require(cfn, stack)
     if current.get("EnableTerminationProtection"):
         raise OperationFailed(
             f"stack {stack} has termination protection",

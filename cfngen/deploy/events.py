@@ -11,25 +11,41 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
 
 from cfngen.deploy import awserrors
 from cfngen.errors import OperationFailed
 
-Event = dict[str, Any]
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudformation.type_defs import StackEventTypeDef as Event
+
+
+def new_token() -> str:
+    """A ClientRequestToken (also the change set's name): CloudFormation stamps this run's events with it."""
+    return f"cfngen-{uuid.uuid4()}"
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass
 class Io:
-    """The collaborators that make waiting testable: clock, sleep, output, randomness."""
+    """The collaborators that make a run testable: clocks, sleep, output, randomness, request tokens."""
 
     echo: Callable[[str], None] = print
-    clock: Callable[[], float] = time.monotonic
+    clock: Callable[[], float] = time.monotonic  # durations and deadlines
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
     style: Callable[[str, str | None], str] = lambda text, _colour: text
+    token: Callable[[], str] = new_token
+    now: Callable[[], dt.datetime] = utc_now  # wall clock, compared with event timestamps
 
 
 def delays(rng: random.Random, first: float = 0.05, cap: float = 5.0, factor: float = 1.5) -> Iterator[float]:
@@ -54,7 +70,7 @@ def colour_for(status: str) -> str | None:
 
 @dataclass
 class EventStream:
-    cfn: Any
+    cfn: CloudFormationClient
     stack: str
     token: str | None
     since: dt.datetime
@@ -106,7 +122,7 @@ def first_failure(events: list[Event]) -> Event | None:
     return chosen[0] if chosen else None
 
 
-def wait(cfn: Any, stream: EventStream, io: Io, *, timeout: float | None) -> str:
+def wait(cfn: CloudFormationClient, stream: EventStream, io: Io, *, timeout: float | None) -> str:
     """Poll until the stack leaves *_IN_PROGRESS, printing events; returns the final status."""
     deadline = None if timeout is None else io.clock() + timeout
     status = "an operation in progress"
@@ -115,7 +131,7 @@ def wait(cfn: Any, stream: EventStream, io: Io, *, timeout: float | None) -> str
             for event in stream.poll():
                 io.echo(describe(event, io.style))
             status = str(cfn.describe_stacks(StackName=stream.stack)["Stacks"][0]["StackStatus"])
-        except Exception as exc:
+        except ClientError as exc:
             if not awserrors.is_throttling(exc):
                 raise
             # Throttled past botocore's own retries: a poll tells us nothing, it is no failure. Back off.

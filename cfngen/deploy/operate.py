@@ -11,25 +11,32 @@ import base64
 import datetime as dt
 import difflib
 import json
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
 
 from cfngen import names
 from cfngen.deploy import awserrors
-from cfngen.deploy.engine import capabilities, deployed_template, describe_stack, stack_resources
 from cfngen.deploy.events import EventStream, Io, delays, wait
+from cfngen.deploy.stacks import capabilities, deployed_template, require, stack_resources
 from cfngen.errors import OperationFailed, UsageError
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation.type_defs import ParameterTypeDef
+    from mypy_boto3_lambda.literals import InvocationTypeType
+    from mypy_boto3_lambda.type_defs import InvocationRequestTypeDef
+
+    from cfngen.deploy.session import AwsClients
 
 CONFIRM_LIMIT = 300.0  # seconds to wait for mappings to reach their state when no --timeout is given
 
 
-def functions(aws: Any, stack: str) -> dict[str, str]:
+def functions(aws: AwsClients, stack: str) -> dict[str, str]:
     """Function name (as in the spec) -> physical name, from the stack's resources."""
     cfn = aws.client("cloudformation")
-    if describe_stack(cfn, stack) is None:
-        raise UsageError(f"stack {stack} does not exist", hint="deploy it first: cfngen deploy " + stack)
+    require(cfn, stack, hint="deploy it first: cfngen deploy " + stack)
     resources = stack_resources(cfn, stack)
     return {
         names.function.stem(str(r["LogicalResourceId"])): str(r["PhysicalResourceId"])
@@ -38,7 +45,7 @@ def functions(aws: Any, stack: str) -> dict[str, str]:
     }
 
 
-def resolve_function(aws: Any, stack: str, name: str | None) -> str:
+def resolve_function(aws: AwsClients, stack: str, name: str | None) -> str:
     found = functions(aws, stack)
     if name is None:
         if len(found) == 1:
@@ -73,9 +80,18 @@ class Invocation:
 
 
 def invoke(
-    aws: Any, function: str, payload: bytes, *, invocation_type: str = "RequestResponse", logs: bool = False
+    aws: AwsClients,
+    function: str,
+    payload: bytes,
+    *,
+    invocation_type: InvocationTypeType = "RequestResponse",
+    logs: bool = False,
 ) -> Invocation:
-    request: dict[str, Any] = {"FunctionName": function, "InvocationType": invocation_type, "Payload": payload}
+    request: InvocationRequestTypeDef = {
+        "FunctionName": function,
+        "InvocationType": invocation_type,
+        "Payload": payload,
+    }
     if logs and invocation_type == "RequestResponse":
         request["LogType"] = "Tail"
     response = aws.client("lambda").invoke(**request)
@@ -106,19 +122,17 @@ def contains(expected: Any, actual: Any) -> bool:
     return bool(expected == actual)
 
 
-def mappings(aws: Any, stack: str) -> dict[str, str]:
+def mappings(aws: AwsClients, stack: str) -> dict[str, str]:
     """Mapping name -> its Enabled parameter, read from the deployed template (not the local spec)."""
     return names.switches(deployed_template(aws.client("cloudformation"), stack))
 
 
 def switch(
-    aws: Any, stack: str, wanted: Sequence[str], enabled: bool, io: Io, *, timeout: float | None
+    aws: AwsClients, stack: str, wanted: Sequence[str], enabled: bool, io: Io, *, timeout: float | None
 ) -> dict[str, str]:
     """Set the named mappings (all when none named) on or off; returns mapping -> state from Lambda."""
     cfn = aws.client("cloudformation")
-    current = describe_stack(cfn, stack)
-    if current is None:
-        raise UsageError(f"stack {stack} does not exist")
+    current = require(cfn, stack)
     available = mappings(aws, stack)
     unknown = [m for m in wanted if m not in available]
     if unknown or not available:
@@ -131,14 +145,14 @@ def switch(
     chosen = list(wanted) or sorted(available)
     value = "true" if enabled else "false"
     targets = {available[m] for m in chosen}
-    params = [
+    params: list[ParameterTypeDef] = [
         {"ParameterKey": p["ParameterKey"], "ParameterValue": value}
         if p["ParameterKey"] in targets
         else {"ParameterKey": p["ParameterKey"], "UsePreviousValue": True}
         for p in current.get("Parameters", [])
     ]
-    token = f"cfngen-{uuid.uuid4()}"
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    token = io.token()
+    since = io.now() - dt.timedelta(seconds=1)
     try:
         cfn.update_stack(
             StackName=stack,
@@ -147,7 +161,7 @@ def switch(
             Capabilities=capabilities(deployed_template(cfn, stack)),
             ClientRequestToken=token,
         )
-    except Exception as exc:
+    except ClientError as exc:
         if not awserrors.is_no_changes(awserrors.message(exc)):
             raise OperationFailed(f"{stack}: update refused: {awserrors.message(exc)}") from exc
         io.echo(f"{stack}: parameters already {value}; checking the mappings")
@@ -158,7 +172,9 @@ def switch(
     return _confirm(aws, stack, chosen, "Enabled" if enabled else "Disabled", io, timeout)
 
 
-def _confirm(aws: Any, stack: str, chosen: Sequence[str], state: str, io: Io, timeout: float | None) -> dict[str, str]:
+def _confirm(
+    aws: AwsClients, stack: str, chosen: Sequence[str], state: str, io: Io, timeout: float | None
+) -> dict[str, str]:
     """Lambda moves mappings through Enabling/Disabling: poll until each reports the wanted state."""
     cfn, lam = aws.client("cloudformation"), aws.client("lambda")
     resources = stack_resources(cfn, stack)

@@ -12,16 +12,17 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cfngen import config, names
 from cfngen.definitions import Stack
 from cfngen.deploy import artifacts, bootstrap
-from cfngen.deploy.engine import Options, Result, Target, deploy_stack
+from cfngen.deploy.engine import Options, Outcome, Result, Target, deploy_stack
 from cfngen.deploy.events import Io
 from cfngen.errors import CfngenError, OperationFailed, UsageError
 
 if TYPE_CHECKING:
+    from cfngen.deploy.session import AwsClients
     from cfngen.package import LeftOut
 
 
@@ -50,7 +51,7 @@ class Packaged:
     left_out: tuple[LeftOut, ...] = ()  # what packaging left out of the zip, and why (package --verbose)
 
 
-def artifact_bucket(aws: Any, settings: Settings, io: Io) -> str:
+def artifact_bucket(aws: AwsClients, settings: Settings, io: Io) -> str:
     """--artifact-bucket, or the bootstrap bucket (created on first use)."""
     if settings.artifact_bucket:
         return settings.artifact_bucket
@@ -113,7 +114,7 @@ def package_functions(stack: Stack, settings: Settings) -> list[Packaged]:
 class Uploader:
     """Uploads on demand, checking once that the bucket is in the stack's region."""
 
-    def __init__(self, aws: Any, bucket: str, settings: Settings, io: Io) -> None:
+    def __init__(self, aws: AwsClients, bucket: str, settings: Settings, io: Io) -> None:
         self.aws, self.bucket, self.settings, self.io = aws, bucket, settings, io
         self._checked = False
 
@@ -146,7 +147,7 @@ def user_parameters(
     return {name: {k: v for k, v in given.items() if k in keys} for name, keys in declared.items()}
 
 
-def deploy_all(aws: Any, stacks: Sequence[Stack], settings: Settings, options: Options, io: Io) -> list[Result]:
+def deploy_all(aws: AwsClients, stacks: Sequence[Stack], settings: Settings, options: Options, io: Io) -> list[Result]:
     from cfngen.render import canonical_json
 
     texts = {s.name: canonical_json(s.template()) for s in stacks}
@@ -181,7 +182,7 @@ def deploy_all(aws: Any, stacks: Sequence[Stack], settings: Settings, options: O
                 f"\n  not attempted: {', '.join(left) or 'none'}",
                 hint=exc.hint,
             )
-            failed.results = [*results, Result(name, "failed", duration_s=io.clock() - started)]
+            failed.results = [*results, Result(name, Outcome.FAILED, duration_s=io.clock() - started)]
             raise failed from exc
     gate()  # even when nothing executed (no changes, dry run), a template that fails lint fails the deploy
     return results

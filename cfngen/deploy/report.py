@@ -7,13 +7,18 @@ import re
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cfngen.definitions import Stack
-from cfngen.deploy.engine import Result
+from cfngen.deploy.engine import Outcome, Result
 from cfngen.deploy.events import Io
 from cfngen.deploy.operate import contains, functions, invoke
 from cfngen.errors import OperationFailed, UsageError
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda.literals import InvocationTypeType
+
+    from cfngen.deploy.session import AwsClients
 
 
 def summary(results: Sequence[Result], stacks: Sequence[Stack]) -> list[str]:
@@ -66,8 +71,8 @@ def load_smoke_tests(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def invoke_and_check(
-    aws: Any, stack: str, function: str, body: bytes, io: Io, *, invocation_type: str = "RequestResponse",
-    logs: bool = False, expected: Any = None,
+    aws: AwsClients, stack: str, function: str, body: bytes, io: Io, *,
+    invocation_type: InvocationTypeType = "RequestResponse", logs: bool = False, expected: Any = None,
 ) -> None:  # fmt: skip
     result = invoke(aws, function, body, invocation_type=invocation_type, logs=logs)
     io.echo(f"{stack}: {function} -> status {result.status_code}")
@@ -84,12 +89,9 @@ def invoke_and_check(
         raise OperationFailed(f"{function}: the response does not contain {json.dumps(expected, sort_keys=True)}")
 
 
-DEPLOYED = {"created", "updated", "no-changes", "up-to-date"}
-
-
-def run_smoke_tests(aws: Any, results: Sequence[Result], tests: dict[str, dict[str, Any]], io: Io) -> None:
+def run_smoke_tests(aws: AwsClients, results: Sequence[Result], tests: dict[str, dict[str, Any]], io: Io) -> None:
     """Invoke each named function of the stacks this run left deployed (not cancelled ones)."""
-    deployed = {r.stack: functions(aws, r.stack) for r in results if r.result in DEPLOYED}
+    deployed = {r.stack: functions(aws, r.stack) for r in results if Outcome(r.result).deployed}
     for fn, spec in tests.items():
         owners = [s for s, fns in deployed.items() if fn in fns and spec.get("stack", s) == s]
         if len(owners) != 1:

@@ -3,6 +3,10 @@
 Adaptive retries make botocore back off and rate-limit itself on throttling, so a throttled poll slows
 a deploy down instead of failing it. `endpoint_url` (flag, AWS_ENDPOINT_URL, or the embedded emulator)
 sends every client to the same endpoint.
+
+`AwsClients` is what the deploy side asks of a session: typed clients by service name, and the region.
+`Aws` is the real one; tests pass a fake that hands out Stubber-backed clients. The client types come from
+boto3-stubs (a dev dependency), so they are imported for the type checker only.
 """
 
 from __future__ import annotations
@@ -10,10 +14,35 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, Protocol, overload
 
 if TYPE_CHECKING:
     import boto3
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_logs import CloudWatchLogsClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sts import STSClient
+
+Service = Literal["cloudformation", "lambda", "logs", "s3", "sts"]
+
+
+class AwsClients(Protocol):
+    """The AWS side of a run: one client per service, all in one region."""
+
+    @property
+    def region_name(self) -> str: ...
+
+    @overload
+    def client(self, service: Literal["cloudformation"]) -> CloudFormationClient: ...
+    @overload
+    def client(self, service: Literal["lambda"]) -> LambdaClient: ...
+    @overload
+    def client(self, service: Literal["logs"]) -> CloudWatchLogsClient: ...
+    @overload
+    def client(self, service: Literal["s3"]) -> S3Client: ...
+    @overload
+    def client(self, service: Literal["sts"]) -> STSClient: ...
 
 
 @dataclass(frozen=True)
@@ -21,7 +50,7 @@ class Aws:
     region: str | None = None
     profile: str | None = None
     endpoint_url: str | None = None
-    base: Any = field(default=None, compare=False)  # a ready boto3.Session (the embedded emulator's)
+    base: boto3.Session | None = field(default=None, compare=False)  # a ready Session (the embedded emulator's)
     max_attempts: int = 10
 
     @functools.cached_property
@@ -29,7 +58,7 @@ class Aws:
         import boto3
 
         if self.base is not None:
-            return self.base  # type: ignore[no-any-return]
+            return self.base
 
         return boto3.Session(
             profile_name=self.profile,
@@ -45,8 +74,21 @@ class Aws:
             raise UsageError("no AWS region", hint="pass --region, set AWS_REGION, or region in [tool.cfngen]")
         return region
 
+    @overload
+    def client(self, service: Literal["cloudformation"]) -> CloudFormationClient: ...
+    @overload
+    def client(self, service: Literal["lambda"]) -> LambdaClient: ...
+    @overload
+    def client(self, service: Literal["logs"]) -> CloudWatchLogsClient: ...
+    @overload
+    def client(self, service: Literal["s3"]) -> S3Client: ...
+    @overload
+    def client(self, service: Literal["sts"]) -> STSClient: ...
+    def client(self, service: Service) -> Any:
+        return self._client(service)
+
     @functools.cache  # noqa: B019 - one client per service for the life of this (frozen, per-run) object
-    def client(self, service: str) -> Any:
+    def _client(self, service: Service) -> Any:
         from botocore.config import Config
 
         config = Config(
@@ -56,5 +98,5 @@ class Aws:
             read_timeout=60,
         )
         endpoint = self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
-        make: Any = self.session.client  # typed per service literal; callers know which service they asked for
+        make: Any = self.session.client  # typed per service literal: the overloads of client() say which
         return make(service, region_name=self.region_name, endpoint_url=endpoint, config=config)

@@ -5,13 +5,16 @@ Read-only: describe/get calls only. Missing stacks are reported as "not deployed
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cfngen import names
-from cfngen.deploy.engine import describe_stack, stack_resources
+from cfngen.deploy.stacks import deployed_template, describe_stack, stack_resources
+
+if TYPE_CHECKING:
+    from cfngen.deploy.session import AwsClients
 
 
-def stack_status(aws: Any, stack: str) -> dict[str, Any]:
+def stack_status(aws: AwsClients, stack: str) -> dict[str, Any]:
     cfn = aws.client("cloudformation")
     current = describe_stack(cfn, stack)
     if current is None:
@@ -61,9 +64,8 @@ def stack_status(aws: Any, stack: str) -> dict[str, Any]:
     return report
 
 
-def template_diff(aws: Any, stack: str, local_text: str) -> str:
+def template_diff(aws: AwsClients, stack: str, local_text: str) -> str:
     """Unified diff from the deployed template (canonical form; empty when not deployed) to `local_text`."""
-    from cfngen.deploy.engine import deployed_template
     from cfngen.render import canonical_json, unified_diff
 
     cfn = aws.client("cloudformation")

@@ -13,20 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import botocore.session
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, NoCredentialsError
 from botocore.stub import ANY, Stubber
+from stubs import FakeAws, make_client
 
 from cfngen.deploy import artifacts, bootstrap
 from cfngen.errors import OperationFailed, UsageError
-
-
-def make_client(service: str) -> Any:
-    session = botocore.session.Session()
-    return session.create_client(
-        service, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
 
 
 @pytest.fixture
@@ -35,16 +28,6 @@ def s3() -> Iterator[tuple[Any, Stubber]]:
     with Stubber(client) as stubber:
         yield client, stubber
         stubber.assert_no_pending_responses()
-
-
-class FakeAws:
-    """Only what find() uses: one client per service."""
-
-    def __init__(self, clients: dict[str, Any]) -> None:
-        self.clients = clients
-
-    def client(self, service: str) -> Any:
-        return self.clients[service]
 
 
 # --- pure helpers -------------------------------------------------------------------------------------
@@ -88,7 +71,7 @@ def test_bootstrap_template_is_hardened() -> None:
     assert set(props["PublicAccessBlockConfiguration"].values()) == {True}
     assert len(props["PublicAccessBlockConfiguration"]) == 4
     rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
-    assert rule == {"BucketKeyEnabled": True, "ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    assert rule == {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}  # a Bucket Key needs SSE-KMS
     assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     assert "VersioningConfiguration" not in props
     (lifecycle,) = props["LifecycleConfiguration"]["Rules"]
@@ -100,6 +83,19 @@ def test_bootstrap_template_is_hardened() -> None:
         "Bool": {"aws:SecureTransport": "false"}
     }
     assert t["Outputs"]["ArtifactBucket"]["Value"] == {"Ref": bootstrap.BUCKET}
+
+
+def test_bootstrap_bucket_is_hardened_like_a_stacks_bucket() -> None:
+    """One definition (builders/buckets.py) for both, so they cannot drift apart again."""
+    golden = json.loads((Path(__file__).parents[1] / "golden" / "s3_push.json").read_text())
+    stack_buckets = [r for r in golden["Resources"].values() if r["Type"] == "AWS::S3::Bucket"]
+    bootstrap_bucket = bootstrap.template().to_dict()["Resources"][bootstrap.BUCKET]
+    hardened = ("BucketEncryption", "PublicAccessBlockConfiguration", "OwnershipControls")
+    assert stack_buckets
+    for stack_bucket in stack_buckets:
+        assert {k: bootstrap_bucket["Properties"][k] for k in hardened} == {
+            k: stack_bucket["Properties"][k] for k in hardened
+        }
 
 
 def test_bootstrap_template_is_deterministic() -> None:
@@ -225,3 +221,50 @@ def test_find_ignores_stacks_without_a_usable_bucket(status: str) -> None:
     with Stubber(cfn) as stubber:
         stubber.add_response("describe_stacks", {"Stacks": [stack]})
         assert bootstrap.find(FakeAws({"cloudformation": cfn})) is None
+
+
+IDENTITY = {"Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/ci", "UserId": "AIDAEXAMPLE"}
+
+
+class NoCredentials:
+    """An S3 client whose every call finds no credentials (a Stubber answers before credentials are looked up)."""
+
+    def head_bucket(self, **_: Any) -> None:
+        raise NoCredentialsError()
+
+
+def test_outlived_bucket_lets_missing_credentials_through() -> None:
+    """Not an AWS answer about the bucket, so not "exists but cannot be used": the CLI reports it as what it is
+    (exit 1, "configure AWS credentials"). A Stubber cannot fail for want of credentials, moto never does."""
+    cfn, sts = make_client("cloudformation"), make_client("sts")
+    with Stubber(cfn) as cfn_stub, Stubber(sts) as sts_stub:
+        cfn_stub.add_client_error(
+            "describe_stacks", "ValidationError", "Stack with id cfngen-bootstrap does not exist", 400
+        )
+        sts_stub.add_response("get_caller_identity", IDENTITY)
+        aws = FakeAws({"cloudformation": cfn, "sts": sts, "s3": NoCredentials()})
+        with pytest.raises(NoCredentialsError):
+            bootstrap.outlived_bucket(aws)
+
+
+@pytest.mark.parametrize(("code", "status"), [("404", 404), ("NoSuchBucket", 404), ("NotFound", 404)])
+def test_outlived_bucket_absent_is_none(code: str, status: int) -> None:
+    """moto answers a missing bucket's HEAD with 404 only; AWS's other spellings are pinned here."""
+    cfn, sts, s3 = make_client("cloudformation"), make_client("sts"), make_client("s3")
+    with Stubber(cfn) as cfn_stub, Stubber(sts) as sts_stub, Stubber(s3) as s3_stub:
+        cfn_stub.add_client_error("describe_stacks", "ValidationError", "Stack with id x does not exist", 400)
+        sts_stub.add_response("get_caller_identity", IDENTITY)
+        s3_stub.add_client_error("head_bucket", code, "Not Found", status)
+        assert bootstrap.outlived_bucket(FakeAws({"cloudformation": cfn, "sts": sts, "s3": s3})) is None
+
+
+def test_outlived_bucket_owned_by_someone_else_cannot_be_used() -> None:
+    """AWS answers 403 for a bucket name another account owns; moto enforces no ownership."""
+    cfn, sts, s3 = make_client("cloudformation"), make_client("sts"), make_client("s3")
+    with Stubber(cfn) as cfn_stub, Stubber(sts) as sts_stub, Stubber(s3) as s3_stub:
+        cfn_stub.add_client_error("describe_stacks", "ValidationError", "Stack with id x does not exist", 400)
+        sts_stub.add_response("get_caller_identity", IDENTITY)
+        s3_stub.add_client_error("head_bucket", "403", "Forbidden", 403)
+        with pytest.raises(OperationFailed, match="exists but cannot be used") as raised:
+            bootstrap.outlived_bucket(FakeAws({"cloudformation": cfn, "sts": sts, "s3": s3}))
+    assert raised.value.exit_code == 1

@@ -134,3 +134,35 @@ def test_change_set_of_deleted_stack() -> None:
 
 def test_change_set_throttled_is_not_missing() -> None:
     assert not awserrors.is_change_set_missing(client_error("Throttling", "Rate exceeded", "DeleteChangeSet"))
+
+
+# --- is_not_found / is_denied (S3) --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "operation"),
+    [("404", "HeadObject"), ("NotFound", "HeadBucket"), ("NoSuchKey", "GetObject"), ("NoSuchBucket", "PutObject")],
+)
+def test_s3_not_found_codes(code: str, operation: str) -> None:
+    """HEAD answers carry only the status ("404"); other calls name the code. Artifacts and bootstrap share these."""
+    error = client_error(code, "Not Found", operation)
+    assert awserrors.is_not_found(error)
+    assert not awserrors.is_denied(error)
+
+
+@pytest.mark.parametrize("code", ["403", "AccessDenied", "Forbidden", "AllAccessDisabled"])
+def test_s3_denied_is_never_not_found(code: str) -> None:
+    """Without s3:ListBucket S3 answers 403 for a missing key: that must read as denied, never as absent."""
+    error = client_error(code, "Forbidden", "HeadObject")
+    assert awserrors.is_denied(error)
+    assert not awserrors.is_not_found(error)
+
+
+@pytest.mark.parametrize("code", ["InternalError", "SlowDown", "Throttling", ""])
+def test_other_s3_errors_are_neither(code: str) -> None:
+    error = client_error(code, "x", "HeadObject")
+    assert not awserrors.is_not_found(error) and not awserrors.is_denied(error)
+
+
+def test_plain_exception_is_not_not_found() -> None:
+    assert not awserrors.is_not_found(RuntimeError("404"))

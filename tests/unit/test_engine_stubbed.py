@@ -13,40 +13,19 @@ tested is what the engine does when a throttling error does surface.
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 import json
-import random
-import types
-import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore import xform_name
 from botocore.exceptions import ClientError
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
+from stubs import CREATED, STACK, STACK_ID, Harness, harness
 
-from cfngen.deploy import engine, plan
-from cfngen.deploy.engine import Options, Result, Target, deploy_stack
+from cfngen.deploy import changeset, engine, plan
+from cfngen.deploy.engine import Options, Target
 from cfngen.deploy.events import Io
 from cfngen.errors import OperationFailed, UsageError
-
-STACK = "orders"
-STACK_ID = f"arn:aws:cloudformation:us-east-1:123456789012:stack/{STACK}/11111111-2222-3333-4444-555555555555"
-CS_ID = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/cfngen/66666666-7777-8888-9999-000000000000"
-CREATED = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.UTC)
-MUTATING = {
-    "create_change_set",
-    "execute_change_set",
-    "delete_change_set",
-    "delete_stack",
-    "update_stack",
-    "create_stack",
-    "update_termination_protection",
-}
 
 TEMPLATE: dict[str, Any] = {
     "AWSTemplateFormatVersion": "2010-09-09",
@@ -62,231 +41,11 @@ CODE = {"FnCodeBucket": "artifacts", "FnCodeKey": "cfngen/orders/new.zip"}
 OLD_CODE = {**CODE, "FnCodeKey": "cfngen/orders/old.zip"}
 
 
-def as_parameters(values: dict[str, str]) -> list[dict[str, str]]:
-    return [{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(values.items())]
-
-
-def target(template: dict[str, Any] = TEMPLATE, parameters: dict[str, str] = CODE, **kw: Any) -> Target:
-    return Target(STACK, json.dumps(template, indent=2, sort_keys=True), parameters, **kw)
-
-
-class FakeAws:
-    """deploy_stack only asks for the CloudFormation client."""
-
-    def __init__(self, cfn: Any) -> None:
-        self.cfn = cfn
-
-    def client(self, service: str) -> Any:
-        assert service == "cloudformation"
-        return self.cfn
-
-
-@dataclass
-class Harness:
-    """A real client behind a Stubber, a fake clock, collected output, and a record of every call made."""
-
-    cfn: Any
-    stubber: Stubber
-    calls: list[str] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
-    sleeps: list[float] = field(default_factory=list)
-    now: float = 0.0
-    tokens: int = 0
-    t0: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-    history: list[dict[str, Any]] = field(default_factory=list)
-    sleep_hook: Callable[[float], None] | None = None
-
-    # --- collaborators ---
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        if self.sleep_hook is not None:
-            self.sleep_hook(seconds)
-        self.now += seconds
-
-    def io(self) -> Io:
-        return Io(echo=self.lines.append, clock=lambda: self.now, sleep=self.sleep, rng=random.Random(0))
-
-    def deploy(self, tgt: Target | None = None, options: Options | None = None) -> Result:
-        return deploy_stack(FakeAws(self.cfn), tgt or target(), options or Options(), self.io())
-
-    def mutations(self) -> list[str]:
-        return [c for c in self.calls if c in MUTATING]
-
-    def token(self) -> str:
-        """The next ClientRequestToken the engine makes (its uuid4 is replaced by a counter)."""
-        self.tokens += 1
-        return f"cfngen-{uuid.UUID(int=self.tokens)}"
-
-    # --- scripted answers ---
-
-    def stack(self, status: str, *, parameters: dict[str, str] | None = None, outputs: bool = False) -> None:
-        description: dict[str, Any] = {
-            "StackId": STACK_ID,
-            "StackName": STACK,
-            "CreationTime": CREATED,
-            "StackStatus": status,
-            "Parameters": as_parameters(parameters or {}),
-            "Tags": [],
-        }
-        if outputs:
-            description["Outputs"] = [{"OutputKey": "FnName", "OutputValue": "orders-Fn-ABC"}]
-        self.stubber.add_response("describe_stacks", {"Stacks": [description]}, {"StackName": STACK})
-
-    def error(self, method: str, code: str, text: str, params: dict[str, Any]) -> None:
-        self.stubber.add_client_error(method, code, text, 400, expected_params=params)
-
-    def missing(self) -> None:
-        """AWS's answer for a stack that does not exist: a ValidationError, not an empty list."""
-        self.error("describe_stacks", "ValidationError", f"Stack with id {STACK} does not exist", {"StackName": STACK})
-
-    def throttled(self, method: str = "describe_stacks") -> None:
-        self.error(method, "Throttling", "Rate exceeded", {"StackName": STACK})
-
-    def template(self, body: dict[str, Any]) -> None:
-        self.stubber.add_response(
-            "get_template",
-            {"TemplateBody": json.dumps(body), "StagesAvailable": ["Original", "Processed"]},
-            {"StackName": STACK, "TemplateStage": "Original"},
-        )
-
-    def change_set(
-        self,
-        kind: str,
-        parameters: dict[str, str] = CODE,
-        *,
-        status: str = "CREATE_COMPLETE",
-        reason: str | None = None,
-        template: dict[str, Any] = TEMPLATE,
-    ) -> str:
-        token = self.token()
-        self.stubber.add_response(
-            "create_change_set",
-            {"Id": CS_ID, "StackId": STACK_ID},
-            {
-                "StackName": STACK,
-                "ChangeSetName": token,
-                "ChangeSetType": kind,
-                "Parameters": as_parameters(parameters),
-                "Capabilities": ["CAPABILITY_IAM"],
-                "Tags": [],
-                "TemplateBody": json.dumps(template, indent=2, sort_keys=True),
-            },
-        )
-        described: dict[str, Any] = {
-            "ChangeSetName": token,
-            "ChangeSetId": CS_ID,
-            "StackId": STACK_ID,
-            "StackName": STACK,
-            "Status": status,
-            "ExecutionStatus": "AVAILABLE" if status == "CREATE_COMPLETE" else "UNAVAILABLE",
-            "Changes": [
-                {
-                    "Type": "Resource",
-                    "ResourceChange": {
-                        "Action": "Add",
-                        "LogicalResourceId": "FnRole",
-                        "ResourceType": "AWS::IAM::Role",
-                    },
-                }
-            ],
-        }
-        if reason is not None:
-            described["StatusReason"] = reason
-            described["Changes"] = []
-        self.stubber.add_response("describe_change_set", described, {"ChangeSetName": CS_ID, "StackName": STACK})
-        return token
-
-    def delete_change_set(self) -> None:
-        self.stubber.add_response("delete_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK})
-
-    def delete_stack(self, token: str | None = None) -> None:
-        params: dict[str, Any] = {"StackName": STACK}
-        if token is not None:
-            params["ClientRequestToken"] = token
-        self.stubber.add_response("delete_stack", {}, params)
-
-    def execute(self, token: str) -> None:
-        self.stubber.add_response(
-            "execute_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK, "ClientRequestToken": token}
-        )
-
-    def event(
-        self,
-        logical_id: str,
-        status: str,
-        *,
-        token: str | None,
-        resource_type: str = "AWS::Lambda::Function",
-        reason: str | None = None,
-    ) -> dict[str, Any]:
-        n = len(self.history)
-        found: dict[str, Any] = {
-            "StackId": STACK_ID,
-            "EventId": f"event-{n}",
-            "StackName": STACK,
-            "LogicalResourceId": logical_id,
-            "ResourceType": resource_type,
-            "Timestamp": self.t0 + dt.timedelta(seconds=n + 1),
-            "ResourceStatus": status,
-        }
-        if token is not None:
-            found["ClientRequestToken"] = token
-        if reason is not None:
-            found["ResourceStatusReason"] = reason
-        self.history.append(found)
-        return found
-
-    def events(self) -> None:
-        """One DescribeStackEvents page: the whole history, newest first, as AWS returns it."""
-        page = list(reversed(self.history))
-        self.stubber.add_response("describe_stack_events", {"StackEvents": page}, {"StackName": STACK})
-
-    def stack_event(self, status: str, token: str | None) -> None:
-        self.event(STACK, status, token=token, resource_type="AWS::CloudFormation::Stack")
-
-    # --- whole steps ---
-
-    def run_to(self, token: str | None, progress: str, final: str) -> None:
-        """wait(): poll events, DescribeStacks in progress, sleep, poll, DescribeStacks settled, last poll."""
-        self.stack_event(progress, token)
-        self.events()
-        self.stack(progress)
-        self.stack_event(final, token)
-        self.events()
-        self.stack(final)
-        self.events()
-
-    def create_and_execute(self, kind: str, parameters: dict[str, str] = CODE) -> None:
-        token = self.change_set(kind, parameters)
-        self.execute(token)
-        self.run_to(token, f"{kind}_IN_PROGRESS", f"{kind}_COMPLETE")
-        self.stack(f"{kind}_COMPLETE", outputs=True)  # outputs()
-
-    def delete_until_gone(self) -> None:
-        """AWS: once a stack is deleted, DescribeStackEvents and DescribeStacks by name say it does not exist."""
-        token = self.token()
-        self.delete_stack(token)
-        self.stack_event("DELETE_IN_PROGRESS", token)
-        self.events()
-        self.stack("DELETE_IN_PROGRESS")
-        self.error("describe_stack_events", "ValidationError", f"Stack [{STACK}] does not exist", {"StackName": STACK})
-
-
 @pytest.fixture
-def h(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
-    cfn = boto3.client("cloudformation", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    counter = itertools.count(1)
-    monkeypatch.setattr(engine, "uuid", types.SimpleNamespace(uuid4=lambda: uuid.UUID(int=next(counter))))
-    with Stubber(cfn) as stubber:
-        harness = Harness(cfn, stubber)
-        cfn.meta.events.register(
-            "provide-client-params.cloudformation.*",
-            lambda model, **_: harness.calls.append(xform_name(model.name)),
-        )
-        yield harness
-        if request.node.get_closest_marker("xfail") is None:
-            stubber.assert_no_pending_responses()
+def h(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    """deploy_stack asks only for the CloudFormation client; by default it deploys TEMPLATE with CODE."""
+    with harness(request, template_body=TEMPLATE, parameters=CODE) as found:
+        yield found
 
 
 def statuses(action: plan.Action) -> list[str | None]:
@@ -797,7 +556,7 @@ def test_deployed_enabled_value_is_kept(h: Harness) -> None:
     h.template(old)
     h.change_set("UPDATE", {**CODE, "OrdersEnabled": "false"}, template=SWITCHED)
     h.delete_change_set()
-    result = h.deploy(target(SWITCHED), Options(dry_run=True))
+    result = h.deploy(h.target(SWITCHED), Options(dry_run=True))
     h.stubber.assert_no_pending_responses()
     assert result.notes == ["Orders: keeping deployed Enabled=false (spec default true)"]
 
@@ -809,7 +568,7 @@ def test_changed_spec_default_wins_over_deployed_value(h: Harness) -> None:
     h.template(old)
     h.change_set("UPDATE", {**CODE, "OrdersEnabled": "true"}, template=SWITCHED)
     h.delete_change_set()
-    result = h.deploy(target(SWITCHED), Options(dry_run=True))
+    result = h.deploy(h.target(SWITCHED), Options(dry_run=True))
     h.stubber.assert_no_pending_responses()
     assert result.notes == ["Orders: Enabled=true (the spec's default changed)"]
 
@@ -821,7 +580,7 @@ def test_explicit_parameter_beats_deployed_value(h: Harness) -> None:
     h.template(old)
     h.change_set("UPDATE", {**CODE, "OrdersEnabled": "true"}, template=SWITCHED)
     h.delete_change_set()
-    tgt = target(SWITCHED, {**CODE, "OrdersEnabled": "true"}, explicit=frozenset({"OrdersEnabled"}))
+    tgt = h.target(SWITCHED, {**CODE, "OrdersEnabled": "true"}, explicit=frozenset({"OrdersEnabled"}))
     result = h.deploy(tgt, Options(dry_run=True))
     h.stubber.assert_no_pending_responses()
     assert result.notes == []
@@ -839,6 +598,89 @@ def test_termination_protection_is_turned_on_after_a_create(h: Harness) -> None:
         {"StackName": STACK, "EnableTerminationProtection": True},
     )
     h.stack("CREATE_COMPLETE", outputs=True)
-    result = h.deploy(target(termination_protection=True))
+    result = h.deploy(h.target(termination_protection=True))
     assert result.result == "created"
     assert h.mutations() == ["create_change_set", "execute_change_set", "update_termination_protection"]
+
+
+# --- AWS's refusals vs cfngen's bugs ------------------------------------------------------------------
+
+
+def test_refused_change_set_says_why(h: Harness) -> None:
+    """AWS refuses CreateChangeSet when the template needs a capability not granted (moto checks no
+    capabilities): that is AWS's answer, reported as a refusal with its reason, exit 1."""
+    h.missing()
+    h.error(
+        "create_change_set",
+        "InsufficientCapabilitiesException",
+        "Requires capabilities : [CAPABILITY_NAMED_IAM]",
+        {
+            "StackName": STACK,
+            "ChangeSetName": ANY,
+            "ChangeSetType": "CREATE",
+            "Parameters": ANY,
+            "Capabilities": ANY,
+            "Tags": [],
+            "TemplateBody": ANY,
+        },
+    )
+    with pytest.raises(OperationFailed) as raised:
+        h.deploy()
+    assert raised.value.message == (
+        f"{STACK}: CloudFormation refused the change set: Requires capabilities : [CAPABILITY_NAMED_IAM]"
+    )
+    assert raised.value.exit_code == 1
+
+
+def test_a_bug_inside_changeset_create_is_not_a_refusal() -> None:
+    """Only a ClientError is CloudFormation's word. A TypeError (a bad request cfngen built) must surface as the
+    bug it is (the CLI prints it as an internal error), not as "CloudFormation refused the change set"."""
+
+    class Broken:
+        def create_change_set(self, **_: Any) -> None:
+            raise TypeError("create_change_set() got an unexpected keyword argument 'TemplateBdy'")
+
+    with pytest.raises(TypeError, match="TemplateBdy"):
+        changeset.create(Broken(), Io(), stack=STACK, name="cfngen-1", change_set_type="CREATE")  # type: ignore[arg-type]
+
+
+# --- pure pieces: change set rows, the no-op comparison -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "replacement", "text"),
+    [
+        ("Add", "", "  + Fn (AWS::Lambda::Function)"),
+        ("Modify", "False", "  ~ Fn (AWS::Lambda::Function)"),
+        ("Modify", "True", "  ! Fn (AWS::Lambda::Function) (replacement)"),
+        ("Modify", "Conditional", "  ! Fn (AWS::Lambda::Function) (may be replaced)"),
+        ("Remove", "", "  - Fn (AWS::Lambda::Function)"),
+    ],
+)
+def test_change_set_row_symbol_and_text(action: str, replacement: str, text: str) -> None:
+    """A Conditional replacement may destroy the resource too: it is flagged like a certain one."""
+    row = changeset.Row(action, "Fn", "AWS::Lambda::Function", replacement)
+    assert str(row) == text
+    assert row.symbol == text.split()[0]
+
+
+def described(tags: dict[str, str]) -> Any:
+    return {
+        "StackName": STACK,
+        "CreationTime": CREATED,
+        "StackStatus": "UPDATE_COMPLETE",
+        "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in CODE.items()],
+        "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+    }
+
+
+def test_up_to_date_when_template_parameters_and_tags_match() -> None:
+    tgt = Target(STACK, json.dumps(TEMPLATE), CODE, tags={"team": "orders"})
+    assert engine._up_to_date(described({"team": "orders"}), TEMPLATE, TEMPLATE, CODE, tgt)
+
+
+@pytest.mark.parametrize("deployed_tags", [{}, {"team": "billing"}, {"team": "orders", "extra": "x"}])
+def test_not_up_to_date_when_only_the_tags_differ(deployed_tags: dict[str, str]) -> None:
+    """Tags are set by the change set: a stack whose tags differ needs one, even with the same template."""
+    tgt = Target(STACK, json.dumps(TEMPLATE), CODE, tags={"team": "orders"})
+    assert not engine._up_to_date(described(deployed_tags), TEMPLATE, TEMPLATE, CODE, tgt)

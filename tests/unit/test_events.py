@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from collections.abc import Iterator
 from itertools import islice
 from typing import Any
@@ -305,7 +306,7 @@ def test_wait_times_out_with_status_hint() -> None:
 
 
 def test_wait_lets_errors_of_describe_through() -> None:
-    """A throttled DescribeStacks that survives botocore's retries is not a status: it propagates."""
+    """Only throttling is skipped (see the engine's stubbed tests); any other error while polling propagates."""
 
     class Throttled(ScriptedCfn):
         def describe_stacks(self, StackName: str) -> dict[str, Any]:
@@ -314,3 +315,18 @@ def test_wait_lets_errors_of_describe_through() -> None:
     cfn = Throttled(["UPDATE_IN_PROGRESS"])
     with pytest.raises(RuntimeError, match="Rate exceeded"):
         events.wait(cfn, EventStream(cfn, STACK, None, T0), make_io(FakeClock(), []), timeout=None)
+
+
+def test_default_tokens_are_fresh_and_valid_change_set_names() -> None:
+    """The engine names a change set after its ClientRequestToken: both must match [a-zA-Z][-a-zA-Z0-9]*
+    (at most 128 characters), and each run's must differ so its events can be told from any other's."""
+    io = Io()
+    first, second = io.token(), io.token()
+    assert first != second
+    for token in (first, second):
+        assert re.fullmatch(r"cfngen-[-a-zA-Z0-9]+", token) and len(token) <= 128
+
+
+def test_default_now_is_an_aware_utc_time() -> None:
+    """Compared with CloudFormation's event timestamps, which are timezone-aware UTC."""
+    assert Io().now().utcoffset() == dt.timedelta(0)

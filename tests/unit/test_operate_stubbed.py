@@ -11,30 +11,19 @@ with assert_no_pending_responses() on both. Each test's docstring names the AWS 
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import io
-import itertools
 import json
-import random
-import types
-import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.response import StreamingBody
-from botocore.stub import Stubber
+from stubs import STACK, STACK_ID, Harness, harness
 
-from cfngen.deploy import operate, report
-from cfngen.deploy.events import Io
+from cfngen.deploy import report
 from cfngen.deploy.operate import contains, resolve_function, switch
 from cfngen.errors import OperationFailed, UsageError
 
-STACK = "orders"
-STACK_ID = f"arn:aws:cloudformation:us-east-1:123456789012:stack/{STACK}/11111111-2222-3333-4444-555555555555"
-CREATED = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.UTC)
 PROCESSOR = "orders-ProcessorFunction-ABC123"
 AUDITOR = "orders-AuditorFunction-DEF456"
 ORDERS_UUID = "aaaaaaaa-0000-0000-0000-000000000001"
@@ -69,131 +58,12 @@ def streaming(text: str) -> StreamingBody:
     return StreamingBody(io.BytesIO(raw), len(raw))
 
 
-class FakeAws:
-    """What operate and report ask of the AWS session: clients by service name."""
-
-    def __init__(self, clients: dict[str, Any]) -> None:
-        self.clients = clients
-
-    def client(self, service: str) -> Any:
-        return self.clients[service]
-
-
-@dataclass
-class Harness:
-    cfn: Any
-    lam: Any
-    cfn_stub: Stubber
-    lam_stub: Stubber
-    lines: list[str] = field(default_factory=list)
-    sleeps: list[float] = field(default_factory=list)
-    now: float = 0.0
-    sleep_hook: Callable[[float], None] | None = None
-
-    @property
-    def aws(self) -> FakeAws:
-        return FakeAws({"cloudformation": self.cfn, "lambda": self.lam})
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        if self.sleep_hook is not None:
-            self.sleep_hook(seconds)
-
-    def io(self) -> Io:
-        return Io(echo=self.lines.append, clock=lambda: self.now, sleep=self.sleep, rng=random.Random(0))
-
-    # --- CloudFormation answers ---
-
-    def stack(self, status: str = "UPDATE_COMPLETE") -> None:
-        described = {
-            "StackId": STACK_ID,
-            "StackName": STACK,
-            "CreationTime": CREATED,
-            "StackStatus": status,
-            "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in DEPLOYED_PARAMETERS.items()],
-        }
-        self.cfn_stub.add_response("describe_stacks", {"Stacks": [described]}, {"StackName": STACK})
-
-    def missing(self) -> None:
-        self.cfn_stub.add_client_error(
-            "describe_stacks",
-            "ValidationError",
-            f"Stack with id {STACK} does not exist",
-            400,
-            expected_params={"StackName": STACK},
-        )
-
-    def template(self, body: dict[str, Any] = TEMPLATE) -> None:
-        self.cfn_stub.add_response(
-            "get_template",
-            {"TemplateBody": json.dumps(body), "StagesAvailable": ["Original", "Processed"]},
-            {"StackName": STACK, "TemplateStage": "Original"},
-        )
-
-    def resources(self, functions: dict[str, str], mappings: dict[str, str] | None = None) -> None:
-        rows = [("AWS::IAM::Role", "ProcessorRole", "orders-ProcessorRole-XYZ")]
-        rows += [("AWS::Lambda::Function", f"{name}Function", physical) for name, physical in functions.items()]
-        rows += [("AWS::Lambda::EventSourceMapping", f"{m}Mapping", u) for m, u in (mappings or {}).items()]
-        self.cfn_stub.add_response(
-            "list_stack_resources",
-            {
-                "StackResourceSummaries": [
-                    {
-                        "LogicalResourceId": logical,
-                        "PhysicalResourceId": physical,
-                        "ResourceType": kind,
-                        "LastUpdatedTimestamp": CREATED,
-                        "ResourceStatus": "UPDATE_COMPLETE",
-                    }
-                    for kind, logical, physical in rows
-                ]
-            },
-            {"StackName": STACK},
-        )
-
-    def update(self, parameters: list[dict[str, Any]], capabilities: list[str], *, error: str | None = None) -> None:
-        expected = {
-            "StackName": STACK,
-            "UsePreviousTemplate": True,
-            "Parameters": parameters,
-            "Capabilities": capabilities,
-            "ClientRequestToken": f"cfngen-{uuid.UUID(int=1)}",
-        }
-        if error is None:
-            self.cfn_stub.add_response("update_stack", {"StackId": STACK_ID}, expected)
-        else:
-            self.cfn_stub.add_client_error("update_stack", "ValidationError", error, 400, expected_params=expected)
-
-    def events(self) -> None:
-        self.cfn_stub.add_response("describe_stack_events", {"StackEvents": []}, {"StackName": STACK})
-
-    # --- Lambda answers ---
-
-    def mapping_state(self, state: str, uuid_: str = ORDERS_UUID) -> None:
-        self.lam_stub.add_response("get_event_source_mapping", {"UUID": uuid_, "State": state}, {"UUID": uuid_})
-
-    def invoked(
-        self, response: dict[str, Any], *, logs: bool = False, invocation_type: str = "RequestResponse"
-    ) -> None:
-        expected: dict[str, Any] = {"FunctionName": PROCESSOR, "InvocationType": invocation_type, "Payload": b"{}"}
-        if logs:
-            expected["LogType"] = "Tail"
-        self.lam_stub.add_response("invoke", response, expected)
-
-
 @pytest.fixture
-def h(monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
-    creds = {"region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
-    cfn = boto3.client("cloudformation", **creds)  # type: ignore[call-overload]
-    lam = boto3.client("lambda", **creds)  # type: ignore[call-overload]
-    counter = itertools.count(1)
-    monkeypatch.setattr(operate, "uuid", types.SimpleNamespace(uuid4=lambda: uuid.UUID(int=next(counter))))
-    with Stubber(cfn) as cfn_stub, Stubber(lam) as lam_stub:
-        harness = Harness(cfn, lam, cfn_stub, lam_stub)
-        yield harness
-        cfn_stub.assert_no_pending_responses()
-        lam_stub.assert_no_pending_responses()
+def h(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    """CloudFormation and Lambda stubbed; the deployed stack has TEMPLATE and DEPLOYED_PARAMETERS."""
+    services = ("cloudformation", "lambda")
+    with harness(request, services, template_body=TEMPLATE, deployed=DEPLOYED_PARAMETERS) as found:
+        yield found
 
 
 def check(h: Harness, **kw: Any) -> None:
@@ -207,12 +77,13 @@ def test_function_error_fails_with_type_and_message(h: Harness) -> None:
     """AWS reports a handler's exception as HTTP 200 with FunctionError "Unhandled" and the error document as
     the payload; moto's docker-free Lambda never sets FunctionError (it echoes the payload)."""
     h.invoked(
+        PROCESSOR,
         {
             "StatusCode": 200,
             "FunctionError": "Unhandled",
             "Payload": streaming('{"errorType": "ValueError", "errorMessage": "boom"}'),
             "ExecutedVersion": "$LATEST",
-        }
+        },
     )
     with pytest.raises(OperationFailed) as raised:
         check(h)
@@ -226,7 +97,9 @@ def test_function_error_fails_with_type_and_message(h: Harness) -> None:
 
 def test_success_echoes_status_and_pretty_payload(h: Harness) -> None:
     """moto echoes the request; AWS returns what the handler returned, so a distinct response is scripted."""
-    h.invoked({"StatusCode": 200, "Payload": streaming('{"b": 1, "a": [1, 2]}'), "ExecutedVersion": "$LATEST"})
+    h.invoked(
+        PROCESSOR, {"StatusCode": 200, "Payload": streaming('{"b": 1, "a": [1, 2]}'), "ExecutedVersion": "$LATEST"}
+    )
     check(h)
     assert h.lines == [
         f"{STACK}: {PROCESSOR} -> status 200",
@@ -239,6 +112,7 @@ def test_logs_decodes_and_echoes_the_log_tail(h: Harness) -> None:
     moto's docker-free Lambda never returns LogResult."""
     tail = "START RequestId: 1 Version: $LATEST\nprocessing 3 records\nEND RequestId: 1\n"
     h.invoked(
+        PROCESSOR,
         {
             "StatusCode": 200,
             "Payload": streaming('"ok"'),
@@ -255,14 +129,14 @@ def test_logs_decodes_and_echoes_the_log_tail(h: Harness) -> None:
 def test_logs_are_not_requested_for_an_event_invocation(h: Harness) -> None:
     """AWS returns no log tail for asynchronous (Event) invocations: LogType is only sent with RequestResponse.
     moto ignores LogType entirely, so only the scripted request can show it is left out."""
-    h.invoked({"StatusCode": 202, "Payload": streaming("")}, invocation_type="Event")
+    h.invoked(PROCESSOR, {"StatusCode": 202, "Payload": streaming("")}, invocation_type="Event")
     check(h, logs=True, invocation_type="Event")
     assert h.lines == [f"{STACK}: {PROCESSOR} -> status 202"]
 
 
 def test_expect_mismatch_fails(h: Harness) -> None:
     """moto echoes the payload, so a response that differs from the request must be scripted."""
-    h.invoked({"StatusCode": 200, "Payload": streaming('{"hello": "world", "n": 1}')})
+    h.invoked(PROCESSOR, {"StatusCode": 200, "Payload": streaming('{"hello": "world", "n": 1}')})
     with pytest.raises(OperationFailed, match="does not contain") as raised:
         check(h, expected={"hello": "mars"})
     assert '{"hello": "mars"}' in raised.value.message
@@ -271,7 +145,9 @@ def test_expect_mismatch_fails(h: Harness) -> None:
 
 def test_expect_subset_match_passes(h: Harness) -> None:
     """moto echoes the payload, so a response that differs from the request must be scripted."""
-    h.invoked({"StatusCode": 200, "Payload": streaming('{"hello": "world", "n": 1, "items": [{"id": 1, "x": 2}]}')})
+    h.invoked(
+        PROCESSOR, {"StatusCode": 200, "Payload": streaming('{"hello": "world", "n": 1, "items": [{"id": 1, "x": 2}]}')}
+    )
     check(h, expected={"hello": "world", "items": [{"id": 1}]})
 
 
@@ -353,11 +229,13 @@ def test_physical_name_is_accepted_as_is(h: Harness) -> None:
     assert resolve_function(h.aws, STACK, AUDITOR) == AUDITOR
 
 
-def test_missing_stack_is_a_usage_error(h: Harness) -> None:
-    """AWS answers DescribeStacks for a missing stack with a ValidationError ("does not exist")."""
+def test_missing_stack_fails_with_a_hint_to_deploy(h: Harness) -> None:
+    """AWS answers DescribeStacks for a missing stack with a ValidationError ("does not exist"). The call was
+    right, the account just does not hold the stack: exit 1, like every other command on a missing stack."""
     h.missing()
-    with pytest.raises(UsageError) as raised:
+    with pytest.raises(OperationFailed) as raised:
         resolve_function(h.aws, STACK, None)
+    assert raised.value.exit_code == 1
     assert raised.value.message == f"stack {STACK} does not exist"
     assert raised.value.hint is not None and f"cfngen deploy {STACK}" in raised.value.hint
 
@@ -396,7 +274,7 @@ def test_a_stack_without_mappings_is_a_usage_error(h: Harness) -> None:
 def test_missing_stack_is_refused_before_anything(h: Harness) -> None:
     """AWS answers DescribeStacks for a missing stack with a ValidationError ("does not exist")."""
     h.missing()
-    with pytest.raises(UsageError, match="does not exist"):
+    with pytest.raises(OperationFailed, match="does not exist"):
         switch(h.aws, STACK, [], True, h.io(), timeout=None)
 
 
@@ -423,7 +301,7 @@ def test_no_updates_still_confirms_with_lambda(h: Harness, resources: dict[str, 
     h.template(template)  # capabilities()
     h.update(previous_except({"ProcessorOrdersEnabled": "true"}), capabilities, error="No updates are to be performed.")
     h.resources({"Processor": PROCESSOR}, {"ProcessorOrders": ORDERS_UUID, "ProcessorAudit": AUDIT_UUID})
-    h.mapping_state("Enabled")
+    h.mapping_state("Enabled", ORDERS_UUID)
     states = switch(h.aws, STACK, ["ProcessorOrders"], True, h.io(), timeout=30)
     assert states == {"ProcessorOrders": "Enabled"}
     assert f"{STACK}: parameters already true; checking the mappings" in h.lines
@@ -485,7 +363,7 @@ def test_enabling_is_waited_for(h: Harness) -> None:
     )
     h.resources({"Processor": PROCESSOR}, {"ProcessorOrders": ORDERS_UUID})
     for state in ("Enabling", "Enabling", "Enabled"):
-        h.mapping_state(state)
+        h.mapping_state(state, ORDERS_UUID)
     states = switch(h.aws, STACK, ["ProcessorOrders"], True, h.io(), timeout=30)
     assert states == {"ProcessorOrders": "Enabled"}
     assert len(h.sleeps) == 2
@@ -504,12 +382,12 @@ def test_mapping_stuck_enabling_times_out(h: Harness) -> None:
         previous_except({"ProcessorOrdersEnabled": "true"}), ["CAPABILITY_IAM"], error="No updates are to be performed."
     )
     h.resources({"Processor": PROCESSOR}, {"ProcessorOrders": ORDERS_UUID})
-    h.mapping_state("Enabling")
+    h.mapping_state("Enabling", ORDERS_UUID)
 
     def still_enabling(_: float) -> None:  # Lambda answers Enabling to every poll
         if h.now > 10 * timeout:
             pytest.fail("still polling long after the timeout")
-        h.mapping_state("Enabling")
+        h.mapping_state("Enabling", ORDERS_UUID)
 
     h.sleep_hook = still_enabling
     with pytest.raises(OperationFailed) as raised:
@@ -530,7 +408,7 @@ def test_mapping_in_a_wrong_settled_state_fails_at_once(h: Harness) -> None:
         previous_except({"ProcessorOrdersEnabled": "true"}), ["CAPABILITY_IAM"], error="No updates are to be performed."
     )
     h.resources({"Processor": PROCESSOR}, {"ProcessorOrders": ORDERS_UUID})
-    h.mapping_state("Disabled")
+    h.mapping_state("Disabled", ORDERS_UUID)
     with pytest.raises(OperationFailed, match="ProcessorOrders=Disabled"):
         switch(h.aws, STACK, ["ProcessorOrders"], True, h.io(), timeout=None)
     assert h.sleeps == []
