@@ -98,6 +98,7 @@ def _check_reviewed(selected: Sequence[Stack], templates_dir: Path, *, render: b
     help="After deploying, invoke each function named in this JSON/YAML file (function -> payload).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document; progress goes to stderr.")
+@click.option("--strict", is_flag=True, help="Refuse to deploy when cfn-lint finds warnings too, not only errors.")
 @click.option("--render", "render_first", is_flag=True, help="Write templates/ first, then deploy them (a dev loop).")
 def deploy(
     stacks_dir: Path,
@@ -122,6 +123,7 @@ def deploy(
     outputs_format: str,
     smoke_test: Path | None,
     as_json: bool,
+    strict: bool,
     render_first: bool,
 ) -> None:
     """Render, lint, package, upload, then create or update each stack through a change set.
@@ -144,6 +146,7 @@ def deploy(
         parameters=_pairs(parameters, "--parameter"),
         tags=_pairs(tags, "--tag"),
         termination_protection=termination_protection,
+        strict=strict,
     )
     ask = (lambda cs: click.confirm(f"execute the change set for {cs.stack}?", default=False)) if confirm else None
     if local and timeout is None:

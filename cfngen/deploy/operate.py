@@ -11,7 +11,7 @@ import base64
 import datetime as dt
 import difflib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -145,11 +145,9 @@ def switch(
     chosen = list(wanted) or sorted(available)
     value = "true" if enabled else "false"
     targets = {available[m] for m in chosen}
-    params: list[ParameterTypeDef] = [
-        {"ParameterKey": p["ParameterKey"], "ParameterValue": value}
-        if p["ParameterKey"] in targets
-        else {"ParameterKey": p["ParameterKey"], "UsePreviousValue": True}
-        for p in current.get("Parameters", [])
+    template = deployed_template(cfn, stack)
+    params = [
+        _keep(p, value if p["ParameterKey"] in targets else None, template) for p in current.get("Parameters", [])
     ]
     token = io.token()
     since = io.now() - dt.timedelta(seconds=1)
@@ -158,7 +156,7 @@ def switch(
             StackName=stack,
             UsePreviousTemplate=True,
             Parameters=params,
-            Capabilities=capabilities(deployed_template(cfn, stack)),
+            Capabilities=capabilities(template),
             ClientRequestToken=token,
         )
     except ClientError as exc:
@@ -170,6 +168,18 @@ def switch(
         if status != "UPDATE_COMPLETE":
             raise OperationFailed(f"{stack}: update failed ({status})", hint=f"cfngen status {stack}")
     return _confirm(aws, stack, chosen, "Enabled" if enabled else "Disabled", io, timeout)
+
+
+def _keep(parameter: ParameterTypeDef, new: str | None, template: Mapping[str, Any]) -> ParameterTypeDef:
+    """`new` for a switched parameter; every other one keeps its value, sent as DescribeStacks reports it
+    rather than as UsePreviousValue: the same on AWS, and moto cannot resolve UsePreviousValue for a
+    parameter left at its default. A NoEcho value reads back as '****', so only those go as UsePreviousValue."""
+    key = parameter["ParameterKey"]
+    if new is not None:
+        return {"ParameterKey": key, "ParameterValue": new}
+    if str(template.get("Parameters", {}).get(key, {}).get("NoEcho", "")).lower() == "true":
+        return {"ParameterKey": key, "UsePreviousValue": True}
+    return {"ParameterKey": key, "ParameterValue": parameter.get("ParameterValue", "")}
 
 
 def _confirm(

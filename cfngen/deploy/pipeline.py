@@ -35,7 +35,7 @@ class Settings:
     tags: Mapping[str, str] = field(default_factory=dict)
     termination_protection: bool = False
     exclude: Sequence[str] = ()
-    lint_regions: Sequence[str] = ("us-east-1",)
+    strict: bool = False  # the lint gate refuses warnings too
     work_dir: Path = field(default_factory=config.work_dir)  # the project's .cfngen/, absolute
 
 
@@ -69,22 +69,22 @@ def artifact_bucket(aws: AwsClients, settings: Settings, io: Io) -> str:
     return found
 
 
-def lint_gate(texts: Mapping[str, str], settings: Settings) -> Callable[[], None]:
-    """Start cfn-lint on every template now; the returned call raises if any has an error."""
+def lint_gate(texts: Mapping[str, str], settings: Settings, region: str) -> Callable[[], None]:
+    """Start cfn-lint on every template now, for the region the stacks deploy to; the returned call raises
+    if any has an error (with `settings.strict`, a warning too)."""
     from cfngen.lint import Linter, failed
 
-    findings = Linter(settings.lint_regions, cache_dir=settings.work_dir / "cache/lint").in_background(
-        list(texts.values())
-    )
+    findings = Linter([region], cache_dir=settings.work_dir / "cache/lint").in_background(list(texts.values()))
+    refused = {"error", "warning"} if settings.strict else {"error"}
 
     @functools.cache
     def gate() -> None:
         bad = [
             f"{name}: {finding}"
             for name, found in zip(texts, findings(), strict=True)
-            if failed(found)
+            if failed(found, strict=settings.strict)
             for finding in found
-            if finding.severity == "error"
+            if finding.severity in refused
         ]
         if bad:
             raise OperationFailed("lint failed, nothing deployed:\n  " + "\n  ".join(bad), hint="cfngen lint")
@@ -152,7 +152,7 @@ def deploy_all(aws: AwsClients, stacks: Sequence[Stack], settings: Settings, opt
 
     texts = {s.name: canonical_json(s.template()) for s in stacks}
     per_stack = user_parameters(stacks, texts, settings.parameters)
-    gate = lint_gate(texts, settings)
+    gate = lint_gate(texts, settings, aws.region_name)
     packaged = {s.name: package_functions(s, settings) for s in stacks}
     bucket = artifact_bucket(aws, settings, io)
     upload = Uploader(aws, bucket, settings, io)

@@ -244,13 +244,9 @@ def test_missing_stack_fails_with_a_hint_to_deploy(h: Harness) -> None:
 
 
 def previous_except(targets: dict[str, str]) -> list[dict[str, Any]]:
-    """The Parameters an enable/disable must send: the targets set, every other one UsePreviousValue."""
-    return [
-        {"ParameterKey": k, "ParameterValue": targets[k]}
-        if k in targets
-        else {"ParameterKey": k, "UsePreviousValue": True}
-        for k in DEPLOYED_PARAMETERS
-    ]
+    """The Parameters an enable/disable must send: the targets set, every other one with its current value
+    as DescribeStacks reports it (not UsePreviousValue, which moto cannot resolve for defaults)."""
+    return [{"ParameterKey": k, "ParameterValue": targets.get(k, v)} for k, v in DEPLOYED_PARAMETERS.items()]
 
 
 def test_unknown_mapping_lists_the_stacks_mappings(h: Harness) -> None:
@@ -290,7 +286,7 @@ def test_missing_stack_is_refused_before_anything(h: Harness) -> None:
 def test_no_updates_still_confirms_with_lambda(h: Harness, resources: dict[str, Any], capabilities: list[str]) -> None:
     """AWS refuses an UpdateStack that changes nothing with a ValidationError "No updates are to be performed.";
     the mapping's state must still be confirmed with Lambda. The request keeps the previous template, sets only the
-    targeted parameter, passes UsePreviousValue for every other one and the capabilities the deployed template
+    targeted parameter, sends every other one's current value and the capabilities the deployed template
     needs (moto accepts any capabilities, so only the scripted request shows them)."""
     template = {
         **TEMPLATE,
