@@ -16,18 +16,14 @@ Nothing is written into a code directory: builds and the dependency cache live u
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import re
-import shutil
 import stat
 import subprocess
-import sys
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -35,7 +31,8 @@ from typing import IO
 
 import pathspec
 
-from cfngen.errors import OperationFailed, UsageError
+from cfngen.errors import UsageError
+from cfngen.vendoring import PLATFORMS, Runner, python_version, vendor
 
 MAX_ZIPPED = 52_428_800  # 50 MiB: Lambda's limit for a directly uploaded zip
 MAX_UNZIPPED = 262_144_000  # 250 MiB: Lambda's limit for the unzipped function and its layers
@@ -48,19 +45,11 @@ NEVER_SHIP = (
     ".aws/", ".ssh/", ".venv/", "venv/", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/", ".tox/",
     "**/node_modules/.cache/",
 )  # fmt: skip
-PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold; file mtimes must not leak in
 _UNIX = 3
-_PIP_TAIL_LINES = 20
 _BIGGEST_SHOWN = 5
 _CHUNK = 1 << 20  # bytes per read when streaming a file into the zip
-# pip's own settings that change what gets installed: part of the dependency cache key when set.
-_PIP_ENV = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX", "PIP_CONSTRAINT")
-# A RECORD row for a script that pip wrote to bin/, outside the lib dir the paths are relative to.
-_SCRIPT_ROW = re.compile(rb"^(?:\.\./)+(bin/[^,]+),")
-
-Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
 @dataclass(frozen=True)
@@ -121,9 +110,9 @@ def package(
     files: dict[str, _File] = {}
     left_out: list[LeftOut] = []
     requirements = code / "requirements.txt"
-    python_version = _python_version(runtime)
-    if python_version is not None and requirements.is_file():
-        deps = _vendor(requirements, runtime, python_version, architecture, cache, pip_args, run)
+    version = python_version(runtime)
+    if version is not None and requirements.is_file():
+        deps = vendor(requirements, runtime, version, architecture, cache, pip_args, run)
         dropped: list[LeftOut] = []
         files.update(_collect(deps, _Rules(exclude, ignores=()), skip, dropped))
         left_out += [LeftOut(f"(dependencies) {d.path}", d.reason) for d in dropped]
@@ -143,13 +132,10 @@ def package(
         target = build_dir / f"{sha}.zip"
         # The name is the content hash and files only appear there by an atomic rename, so an existing
         # file of the right size is this zip: leave it alone (its mtime stays, nothing rewrites it).
-        if target.is_file() and target.stat().st_size == size:
-            tmp.unlink()
-        else:
+        if not (target.is_file() and target.stat().st_size == size):
             os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    finally:
+        tmp.unlink(missing_ok=True)  # gone after the replace; else a duplicate or a failure's leftover
     return Artifact(
         path=target, sha256=sha, size=size, unzipped_size=unzipped, left_out=tuple(sorted(left_out, key=_by_path))
     )
@@ -355,74 +341,3 @@ def _write_zip(out: IO[bytes], files: Mapping[str, _File], code: Path, max_zippe
                             f"(file {count} of {len(files)}, in name order)",
                             hint=_HINT,
                         )
-
-
-def _python_version(runtime: str) -> str | None:
-    match = re.fullmatch(r"python(\d+\.\d+)", runtime)
-    return match.group(1) if match else None
-
-
-def _vendor(
-    requirements: Path,
-    runtime: str,
-    python_version: str,
-    architecture: str,
-    cache: Path,
-    pip_args: Sequence[str],
-    run: Runner,
-) -> Path:
-    """Install the requirements for the Lambda platform once per (requirements, runtime, architecture)."""
-    digest = hashlib.sha256(requirements.read_bytes())
-    settings = [f"{name}={os.environ[name]}" for name in _PIP_ENV if os.environ.get(name)]
-    for part in (runtime, architecture, *pip_args, *settings):
-        digest.update(b"\0" + part.encode())
-    target = cache / digest.hexdigest()
-    if target.is_dir():
-        return target
-
-    cache.mkdir(parents=True, exist_ok=True)
-    # Install beside the cache entry and rename it into place: a crash never leaves a half-filled entry.
-    tmp = Path(tempfile.mkdtemp(dir=cache, prefix=".tmp-"))
-    command = [
-        sys.executable, "-m", "pip", "install", "-r", str(requirements.resolve()),
-        "--platform", PLATFORMS[architecture], "--only-binary=:all:", "--python-version", python_version,
-        "--implementation", "cp", "--target", str(tmp), "--no-compile", "--disable-pip-version-check", "-q",
-        *pip_args,
-    ]  # fmt: skip
-    try:
-        # cwd: relative paths inside requirements.txt (-r, -c, ./lib) resolve against the code directory.
-        result = run(command, capture_output=True, text=True, check=False, cwd=requirements.parent)
-        if result.returncode != 0:
-            tail = "\n".join((result.stderr or result.stdout or "").strip().splitlines()[-_PIP_TAIL_LINES:])
-            raise OperationFailed(
-                f"pip could not install {requirements} for {runtime} on {architecture} "
-                f"(exit {result.returncode}):\n{tail}",
-                hint=f"every requirement needs a wheel for {PLATFORMS[architecture]} or py3-none-any; "
-                "cfngen does not build from source",
-            )
-        _drop_scripts(tmp)
-        try:
-            tmp.rename(target)
-        except OSError:
-            if not target.is_dir():  # otherwise a concurrent run filled the same entry first: use theirs
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
-
-
-def _drop_scripts(site: Path) -> None:
-    """Remove the console scripts pip writes to bin/ and their RECORD rows.
-
-    Their shebang names this machine's interpreter, so they cannot run on Lambda and would make the zip
-    (and, through their hashes, RECORD) depend on where it was built.
-    """
-    for record in sorted(site.glob("*.dist-info/RECORD")):
-        rows = record.read_bytes().splitlines(keepends=True)
-        scripts = [m.group(1).decode() for m in map(_SCRIPT_ROW.match, rows) if m]
-        for script in scripts:
-            (site / script).unlink(missing_ok=True)
-        if scripts:
-            record.write_bytes(b"".join(row for row in rows if not _SCRIPT_ROW.match(row)))
-    with contextlib.suppress(OSError):  # kept when a package put something else there
-        (site / "bin").rmdir()

@@ -106,9 +106,8 @@ def write_atomic(path: Path, text: str) -> bool:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    finally:
+        Path(tmp).unlink(missing_ok=True)  # gone after the replace; left only by a failure
     return True
 
 
