@@ -45,6 +45,8 @@ FAKE_ACCOUNT_ID = "123456789012"
 FAKE_CREDENTIAL = "testing"
 
 _BIND_HOST = "127.0.0.1"
+# moto reads a TemplateURL on 127.0.0.1 virtual-host style
+# (probe: test_template_url_on_127_0_0_1_is_read_virtual_host_style)
 _ADVERTISED_HOST = "localhost"
 # Applied once the server is up; see the module docstring for why docker is off.
 _MOTO_CONFIG: dict[str, Any] = {"lambda": {"use_docker": False}, "batch": {"use_docker": False}}

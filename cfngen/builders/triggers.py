@@ -101,7 +101,8 @@ def _mapping(t: Template, tr: PullTrigger) -> None:
         "FunctionName": Ref(names.function(tr.function.name)),
         "EventSourceArn": stream_arn(tr.source),
         "StartingPosition": tr.starting_position,
-        # Fn::If rather than a bare Ref: a boolean on every engine (moto reads the string "false" as true).
+        # Fn::If rather than a bare Ref: a boolean on every engine (moto reads the string "false" as true;
+        # probe: test_mapping_enabled_through_a_plain_ref_is_enabled_for_false).
         "Enabled": If(condition, True, False),
     }
     optional = {
@@ -123,6 +124,7 @@ def _mapping(t: Template, tr: PullTrigger) -> None:
     mapping = lam.EventSourceMapping(names.mapping(n), **props)
     # A direct Ref to the parameter: engines that update only resources referring to a changed parameter
     # (moto does not follow Conditions) still see this mapping change.
+    # probe: test_update_skips_a_mapping_tied_to_the_parameter_only_by_a_condition
     mapping.Metadata = {"cfngen:enabled": Ref(param)}
     mapping.DependsOn = [names.sources_policy(tr.function.name)]
     t.add_resource(mapping)

@@ -118,7 +118,8 @@ def aws_session(region: str | None, profile: str | None, endpoint_url: str | Non
 
     from cfngen.local import emulator
 
-    # moto warns once per resource type it skips (BucketPolicy, Subscription): known gaps, not news.
+    # moto warns once per resource type it skips (BucketPolicy, Subscription): known gaps, not news
+    # (probe: test_unsupported_resource_types_are_listed_without_ids).
     warnings.filterwarnings("ignore", message="Tried to parse", category=UserWarning)
     logging.getLogger("moto").setLevel(logging.ERROR)
     with emulator(region or "us-east-1") as emu:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+# AWS: a FAILED change set "didn't contain changes"; moto refuses an unchanged CreateChangeSet at once
+# (probe: test_unchanged_change_set_with_parameters_is_refused_with_no_updates).
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 THROTTLING = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
 # S3 answers HEAD with a bare status ("404") and GET/bucket calls with a named code.
@@ -23,7 +25,9 @@ def message(exc: BaseException) -> str:
 
 
 def is_stack_missing(exc: BaseException) -> bool:
-    """Only this means "no such stack": a throttled or denied DescribeStacks must never read as missing."""
+    """Only this means "no such stack": a throttled or denied DescribeStacks must never read as missing, nor
+    an answer moto could not render
+    (probe: test_stuck_stack_with_outputs_on_the_broken_resource_cannot_be_described)."""
     return code(exc) == "ValidationError" and "does not exist" in message(exc)
 
 
@@ -46,4 +50,6 @@ def is_throttling(exc: BaseException) -> bool:
 
 
 def is_change_set_missing(exc: BaseException) -> bool:
+    """AWS: ChangeSetNotFound; moto: a ValidationError "... does not exist"
+    (probe: test_missing_change_set_reads_as_a_missing_stack)."""
     return code(exc) == "ChangeSetNotFound" or "does not exist" in message(exc)

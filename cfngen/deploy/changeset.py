@@ -1,7 +1,8 @@
 """Change sets: create, wait until ready, show as rows, execute or delete.
 
 An empty change set is success ("no changes"): AWS marks it FAILED with "didn't contain changes";
-moto refuses CreateChangeSet at once with "No updates are to be performed." Both become None here.
+moto refuses CreateChangeSet at once with "No updates are to be performed." Both become None here
+(probe: test_unchanged_change_set_with_parameters_is_refused_with_no_updates).
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def _until_ready(
     for delay in delays(io.rng):
         described = cfn.describe_change_set(ChangeSetName=change_set_id, StackName=stack)
         status = described["Status"]
-        if status == "CREATE_COMPLETE":
+        if status == "CREATE_COMPLETE":  # rows or none: moto lists none for a parameter-only change
+            # (probe: test_parameter_only_change_set_lists_no_changes)
             return ChangeSet(stack, name, change_set_id, change_set_type, tuple(_rows(cfn, described)))
         if status == "FAILED":
             reason = str(described.get("StatusReason", ""))
@@ -101,6 +103,7 @@ def _rows(cfn: CloudFormationClient, described: DescribeChangeSetOutputTypeDef) 
                 action=str(rc.get("Action", "")),
                 logical_id=str(rc.get("LogicalResourceId", "")),
                 resource_type=str(rc.get("ResourceType", "")),
+                # moto's rows carry no Replacement (probe: test_change_set_rows_carry_no_replacement)
                 replacement=str(rc.get("Replacement", "")) if rc.get("Action") == "Modify" else "",
             )
         )

@@ -81,6 +81,7 @@ class EventStream:
         """From before this run: another operation's token, or (no tokens, as on moto) an earlier time.
 
         Tokens decide whenever both sides have one, so a skewed local clock cannot hide this run's events.
+        (probe: test_stack_events_carry_no_client_request_token)
         """
         token = event.get("ClientRequestToken")
         if token and self.token:

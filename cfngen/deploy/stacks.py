@@ -66,7 +66,8 @@ def stack_resources(cfn: CloudFormationClient, stack: str) -> list[StackResource
 
 def outputs(cfn: CloudFormationClient, stack: str) -> dict[str, str]:
     """The stack's outputs. Where an engine returns none for a stack that should have some (moto, for
-    stacks created through change sets), the resources' physical ids stand in, marked as such."""
+    stacks created through change sets), the resources' physical ids stand in, marked as such.
+    (probe: test_stack_created_by_a_change_set_has_no_outputs)"""
     current = describe_stack(cfn, stack)
     if current is None:
         return {}
@@ -77,7 +78,8 @@ def outputs(cfn: CloudFormationClient, stack: str) -> dict[str, str]:
     if not expected:
         return {}
     resources = stack_resources(cfn, stack)
-    # moto lists resources it skipped (unsupported types) or cannot name (permissions) without ids: leave out.
+    # moto lists resources it skipped (unsupported types) or cannot name (permissions) without ids: leave out
+    # (probes: test_unsupported_resource_types_are_listed_without_ids, test_lambda_permission_has_no_physical_id).
     ids = {
         str(r["LogicalResourceId"]): str(r["PhysicalResourceId"])
         for r in resources
