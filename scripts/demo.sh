@@ -16,7 +16,9 @@ export AWS_ENDPOINT_URL=$endpoint AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KE
 export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 unset AWS_PROFILE
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold headings on a terminal only: no escape codes in a pipe or a CI log.
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 step "emulator at $endpoint"
 step "render templates/ and lint them";      "$cfngen" render && "$cfngen" lint
 step "deploy every example, then smoke-test"; "$cfngen" deploy --smoke-test stacks/smoke.yaml --outputs-file .cfngen/demo-outputs.json
