@@ -205,7 +205,11 @@ def _shown(path: Path) -> Path:
 @debug_option
 @aws_options
 def bootstrap(region: str | None, profile: str | None, endpoint_url: str | None, local: bool) -> None:
-    """Create (or find) the hardened artifact bucket stack that deploy uses by default."""
+    """Create (or find) the hardened artifact bucket stack that deploy uses by default.
+
+    A bucket deleted outside cfngen is restored, a stack from an older cfngen is updated; a stack of that
+    name cfngen did not create, or a bucket it cannot restore, exits 1.
+    """
     from cfngen.deploy.pipeline import Settings, artifact_bucket
 
     with aws_session(region, profile, endpoint_url, local) as aws:

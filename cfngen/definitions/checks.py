@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from cfngen.definitions.stack import Stack
 
 STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
+# cfngen's own stack (its artifact bucket, deploy/bootstrap.py): no user stack may take the name.
+BOOTSTRAP_STACK = "cfngen-bootstrap"
 RESOURCE_NAME = re.compile(r"[A-Z][A-Za-z0-9]{0,63}")
 PLACEHOLDERS = ("${AWS::Region}", "${AWS::AccountId}", "${AWS::Partition}")
 

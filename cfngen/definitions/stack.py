@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cfngen import names
-from cfngen.definitions.checks import RESOURCE_NAME, STACK_NAME, Where
+from cfngen.definitions.checks import BOOTSTRAP_STACK, RESOURCE_NAME, STACK_NAME, Where
 from cfngen.definitions.function import FUNCTION_OPTIONS, Function, define_function
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source
 from cfngen.errors import SpecError
@@ -41,6 +41,14 @@ class Stack:
             raise SpecError(
                 f"stack name {name!r} is not allowed; allowed: a letter, then up to 127 letters, digits or '-'",
                 file=self.file_label,
+                field="name",
+            )
+        if name == BOOTSTRAP_STACK:
+            raise SpecError(
+                f"stack name {name!r} is reserved for cfngen's artifact bucket stack (cfngen bootstrap); "
+                "allowed: any other stack name",
+                file=self.file_label,
+                stack=name,
                 field="name",
             )
         if description is not None:

@@ -1,11 +1,15 @@
 """Putting function zips and oversized templates in S3, each under its content hash, at most once.
 
-The key is the sha256 of the bytes, so an object that is already there is the object we would write:
-HEAD first and skip the upload (a rebuild that changes nothing costs one request, not a transfer).
-S3 verifies the upload against the sha256 we already computed (ChecksumSHA256), so a file changed
-between packaging and upload is refused instead of deployed under the wrong key. One PutObject, not
-boto3's transfer manager: a full-object SHA256 needs a single-part upload (multipart gives a composite
-checksum), and Lambda's 50 MiB zip limit is far below PutObject's 5 GB.
+The key is the sha256 of the bytes, but a key proves nothing about the object stored under it: anyone
+who can write to the bucket can put other bytes there. So HEAD asks for the stored SHA-256 checksum
+(ChecksumMode=ENABLED) and the upload is skipped only when it equals ours (a rebuild that changes nothing
+costs one request, not a transfer). A different checksum, or none (an object put without one, or with
+another algorithm), means the object is not ours: it is uploaded again and the caller says so.
+S3 verifies every upload against the sha256 we already computed (ChecksumSHA256), so a file changed
+between packaging and upload is refused instead of deployed under the wrong key, and the checksum S3
+returns later is one it computed itself. One PutObject, not boto3's transfer manager: a full-object
+SHA256 needs a single-part upload (multipart gives a composite checksum), and Lambda's 50 MiB zip limit
+is far below PutObject's 5 GB.
 
 Only the codes in awserrors.NOT_FOUND mean "not there" (404, NoSuchKey, ...). A 403 is never read as "absent"
 (without s3:ListBucket S3 also answers 403 for a missing key, and uploading blind would hide the
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from enum import StrEnum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 from urllib.parse import quote
@@ -37,6 +42,14 @@ TEMPLATE_URL_MAX = 1_000_000  # bytes CloudFormation accepts from a TemplateURL
 _LEGACY_LOCATIONS = {"": "us-east-1", "EU": "eu-west-1"}
 
 
+class Stored(StrEnum):
+    """What `upload` did; the value is what deploy prints after the artifact."""
+
+    UPLOADED = "uploaded"
+    PRESENT = "already in S3"
+    REPLACED = "replaced: the object at the key did not match"
+
+
 def artifact_key(prefix: str, stack: str, sha256: str) -> str:
     return _join(prefix, stack, f"{sha256}.zip")
 
@@ -50,13 +63,16 @@ def needs_url(text: str) -> bool:
     return len(text.encode()) > TEMPLATE_BODY_MAX
 
 
-def upload(s3: S3Client, path: Path, bucket: str, key: str, *, sha256_hex: str, kms_key_id: str | None = None) -> bool:
-    """Upload `path` to s3://bucket/key unless it is already there. True when it was uploaded."""
-    if _exists(s3, bucket, key):
-        return False
+def upload(
+    s3: S3Client, path: Path, bucket: str, key: str, *, sha256_hex: str, kms_key_id: str | None = None
+) -> Stored:
+    """Upload `path` to s3://bucket/key unless an object with its SHA-256 is already there."""
+    found = _stored(s3, bucket, key, sha256_hex)
+    if found is Stored.PRESENT:
+        return found
     with path.open("rb") as body:
         _put(s3, body, bucket, key, sha256_hex, kms_key_id, "application/zip")
-    return True
+    return found
 
 
 def upload_template(
@@ -76,7 +92,7 @@ def upload_template(
         )
     sha = hashlib.sha256(body).hexdigest()
     key = template_key(prefix, stack, sha)
-    if not _exists(s3, bucket, key):
+    if _stored(s3, bucket, key, sha) is not Stored.PRESENT:  # CloudFormation would run whatever is there
         _put(s3, body, bucket, key, sha, kms_key_id, "application/json")
     endpoint = str(s3.meta.endpoint_url).rstrip("/")
     return f"{endpoint}/{bucket}/{quote(key, safe='/')}"
@@ -102,20 +118,24 @@ def check_bucket_region(s3: S3Client, bucket: str, region: str) -> None:
         )
 
 
-def _exists(s3: S3Client, bucket: str, key: str) -> bool:
+def _stored(s3: S3Client, bucket: str, key: str, sha256_hex: str) -> Stored:
+    """PRESENT when the object at the key has our SHA-256; UPLOADED when there is none (an upload will
+    create it); REPLACED when there is one with another checksum or none (an upload will replace it)."""
     try:
-        s3.head_object(Bucket=bucket, Key=key)
+        head = s3.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
     except ClientError as exc:
         if awserrors.is_not_found(exc):
-            return False
+            return Stored.UPLOADED
         if awserrors.is_denied(exc):
             raise OperationFailed(
                 f"no permission to read bucket {bucket} (HEAD s3://{bucket}/{key} was denied)",
-                hint=f"grant s3:GetObject and s3:ListBucket on {bucket}; without s3:ListBucket S3 answers "
-                "403 even for a key that does not exist",
+                hint=f"grant s3:GetObject and s3:ListBucket on {bucket} (and kms:Decrypt for an SSE-KMS key: "
+                "S3 needs it to return the checksum); without s3:ListBucket S3 answers 403 even for a key "
+                "that does not exist",
             ) from exc
         raise _failed(exc, f"cannot check s3://{bucket}/{key}") from exc
-    return True
+    ours = base64.b64encode(bytes.fromhex(sha256_hex)).decode()
+    return Stored.PRESENT if head.get("ChecksumSHA256") == ours else Stored.REPLACED
 
 
 def _put(

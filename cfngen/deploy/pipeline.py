@@ -52,21 +52,10 @@ class Packaged:
 
 
 def artifact_bucket(aws: AwsClients, settings: Settings, io: Io) -> str:
-    """--artifact-bucket, or the bootstrap bucket (created on first use)."""
+    """--artifact-bucket, or the bootstrap bucket (created on first use, restored when deleted outside cfngen)."""
     if settings.artifact_bucket:
         return settings.artifact_bucket
-    found = bootstrap.find(aws)
-    if found is None and (found := bootstrap.outlived_bucket(aws)) is not None:
-        io.echo(f"using {found}: it outlived its {bootstrap.STACK_NAME} stack (the bucket is retained)")
-    if found is None:
-        from cfngen.render import canonical_json
-
-        io.echo(f"creating the artifact bucket stack {bootstrap.STACK_NAME} (first deploy in this account/region)")
-        deploy_stack(aws, Target(bootstrap.STACK_NAME, canonical_json(bootstrap.template()), {}), Options(), io)
-        found = bootstrap.find(aws)
-        if found is None:
-            raise OperationFailed(f"{bootstrap.STACK_NAME} was created but has no bucket")
-    return found
+    return bootstrap.ensure(aws, io)
 
 
 def lint_gate(texts: Mapping[str, str], settings: Settings, region: str) -> Callable[[], None]:
@@ -125,9 +114,8 @@ class Uploader:
             self._checked = True
         kms = self.settings.kms_key_id
         for p in packaged:
-            uploaded = artifacts.upload(s3, p.path, self.bucket, p.key, sha256_hex=p.sha256, kms_key_id=kms)
-            state = "uploaded" if uploaded else "already in S3"
-            self.io.echo(f"{stack}: {p.function} code {p.sha256[:12]} ({p.size:,} bytes) {state}")
+            stored = artifacts.upload(s3, p.path, self.bucket, p.key, sha256_hex=p.sha256, kms_key_id=kms)
+            self.io.echo(f"{stack}: {p.function} code {p.sha256[:12]} ({p.size:,} bytes) {stored}")
         if not artifacts.needs_url(text):
             return None
         return artifacts.upload_template(s3, text, self.bucket, self.settings.artifact_prefix, stack, kms_key_id=kms)

@@ -49,8 +49,8 @@ def artifact(tmp_path: Path) -> Artifact:
 def test_upload_then_skip_when_present(s3: Any, artifact: Artifact) -> None:
     key = artifacts.artifact_key(artifacts.DEFAULT_PREFIX, "orders", artifact.sha256)
     puts = count_calls(s3, "PutObject")
-    assert artifacts.upload(s3, artifact.path, BUCKET, key, sha256_hex=artifact.sha256) is True
-    assert artifacts.upload(s3, artifact.path, BUCKET, key, sha256_hex=artifact.sha256) is False
+    assert artifacts.upload(s3, artifact.path, BUCKET, key, sha256_hex=artifact.sha256) is artifacts.Stored.UPLOADED
+    assert artifacts.upload(s3, artifact.path, BUCKET, key, sha256_hex=artifact.sha256) is artifacts.Stored.PRESENT
     assert len(puts) == 1
     assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == artifact.path.read_bytes()
 

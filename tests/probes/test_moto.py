@@ -10,6 +10,8 @@ Templates are small hand-written dicts, so that a failure points at moto, not at
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
 import re
@@ -684,6 +686,103 @@ def test_bucket_public_access_block_is_ignored(moto_reset: Any) -> None:
     with pytest.raises(ClientError) as exc_info:
         moto_reset.client("s3").get_public_access_block(Bucket="probe-bucket")
     assert error_of(exc_info)[0] == "NoSuchPublicAccessBlockConfiguration"
+
+
+def test_bucket_versioning_and_lifecycle_are_ignored(moto_reset: Any) -> None:
+    """moto: an S3 bucket's VersioningConfiguration and LifecycleConfiguration are dropped (versioning never
+    enabled, no lifecycle rules). AWS applies both.
+
+    Depends on it: the bootstrap bucket's versioning and expiry (deploy/bootstrap.py) cannot be checked on
+    moto; tests/unit/test_artifacts_stubbed.py checks the template. On moto a deleted bootstrap bucket
+    therefore empties with plain DeleteObject calls (AWS needs every version deleted first).
+    """
+    cf = moto_reset.client("cloudformation")
+    rule = {
+        "Id": "Expire",
+        "Status": "Enabled",
+        "ExpirationInDays": 3,
+        "NoncurrentVersionExpiration": {"NoncurrentDays": 3},
+    }
+    properties = {
+        "BucketName": "probe-bucket",
+        "VersioningConfiguration": {"Status": "Enabled"},
+        "LifecycleConfiguration": {"Rules": [rule]},
+    }
+    cf.create_stack(
+        StackName="s3",
+        TemplateBody=body({"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": properties}}}),
+    )
+    s3 = moto_reset.client("s3")
+    assert "Status" not in s3.get_bucket_versioning(Bucket="probe-bucket")
+    with pytest.raises(ClientError) as exc_info:
+        s3.get_bucket_lifecycle_configuration(Bucket="probe-bucket")
+    assert error_of(exc_info)[0] == "NoSuchLifecycleConfiguration"
+
+
+def test_update_change_set_tags_are_dropped(moto_reset: Any) -> None:
+    """moto: a stack keeps the tags of the change set that created it; an UPDATE change set's Tags are
+    dropped. AWS applies the tags of every change set it executes.
+
+    Depends on it: deploy/bootstrap.py marks its stack with a `cfngen:bootstrap` tag and reads the mark from
+    the template's Metadata when the tag is missing; on moto a bootstrap stack updated from version 1 keeps
+    no tag, so each later run reads its template (one GetTemplate).
+    """
+    cf = moto_reset.client("cloudformation")
+    change_set_by_create(cf, "tagged", TOPIC_TEMPLATE, Tags=[{"Key": "k", "Value": "1"}])
+    assert stack(cf, "tagged")["Tags"] == [{"Key": "k", "Value": "1"}]
+    cf.create_change_set(
+        StackName="tagged",
+        ChangeSetName="update",
+        ChangeSetType="UPDATE",
+        TemplateBody=body(TOPIC_TEMPLATE),
+        Parameters=env("b"),
+        Tags=[{"Key": "k", "Value": "2"}],
+    )
+    cf.execute_change_set(StackName="tagged", ChangeSetName="update")
+    assert stack(cf, "tagged")["Parameters"] == env("b")
+    assert stack(cf, "tagged")["Tags"] == [{"Key": "k", "Value": "1"}]
+
+
+def test_object_put_without_a_checksum_has_no_sha256(moto_reset: Any) -> None:
+    """moto, as AWS: HeadObject with ChecksumMode=ENABLED returns the ChecksumSHA256 an object was put with,
+    and none for an object put without one (boto3 then sends its default CRC32). moto does not check a
+    checksum sent with the body; AWS refuses a wrong one (BadDigest).
+
+    Depends on it: deploy/artifacts.py skips an upload only when the stored SHA-256 is ours, so the
+    integration tests can overwrite an artifact behind cfngen's back and see it replaced.
+    """
+    s3 = moto_reset.client("s3")
+    s3.create_bucket(Bucket="probe-bucket")
+    sha = base64.b64encode(hashlib.sha256(b"ours").digest()).decode()
+    s3.put_object(Bucket="probe-bucket", Key="k", Body=b"ours", ChecksumAlgorithm="SHA256", ChecksumSHA256=sha)
+    assert s3.head_object(Bucket="probe-bucket", Key="k", ChecksumMode="ENABLED")["ChecksumSHA256"] == sha
+    s3.put_object(Bucket="probe-bucket", Key="k", Body=b"theirs")
+    assert "ChecksumSHA256" not in s3.head_object(Bucket="probe-bucket", Key="k", ChecksumMode="ENABLED")
+
+
+def test_delete_stack_keeps_retained_resources_and_ignores_termination_protection(moto_reset: Any) -> None:
+    """moto: DeleteStack keeps a resource with DeletionPolicy Retain (as AWS), and tolerates one already
+    deleted behind its back; it reports EnableTerminationProtection set through CreateStack but deletes the
+    stack anyway (AWS refuses).
+
+    Depends on it: deploy/bootstrap.py restores a deleted artifact bucket by deleting and re-creating its
+    stack; cfngen's delete checks termination protection itself (deploy/engine.py), so the integration test
+    of a restore that cannot happen uses a protected stack.
+    """
+    cf, s3 = moto_reset.client("cloudformation"), moto_reset.client("s3")
+    kept = {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "Properties": {"BucketName": "probe-kept"}}
+    gone = {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "Properties": {"BucketName": "probe-gone"}}
+    cf.create_stack(
+        StackName="retain",
+        TemplateBody=body({"Resources": {"Kept": kept, "Gone": gone}}),
+        EnableTerminationProtection=True,
+    )
+    assert stack(cf, "retain")["EnableTerminationProtection"] is True
+    s3.delete_bucket(Bucket="probe-gone")
+    cf.delete_stack(StackName="retain")
+    with pytest.raises(ClientError):
+        cf.describe_stacks(StackName="retain")
+    s3.head_bucket(Bucket="probe-kept")
 
 
 def test_lambda_logging_config_is_ignored(moto_reset: Any) -> None:

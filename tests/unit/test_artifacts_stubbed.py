@@ -19,6 +19,7 @@ from botocore.stub import ANY, Stubber
 from stubs import FakeAws, make_client
 
 from cfngen.deploy import artifacts, bootstrap
+from cfngen.deploy.events import Io
 from cfngen.errors import OperationFailed, UsageError
 
 
@@ -73,9 +74,10 @@ def test_bootstrap_template_is_hardened() -> None:
     rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
     assert rule == {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}  # a Bucket Key needs SSE-KMS
     assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
-    assert "VersioningConfiguration" not in props
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     (lifecycle,) = props["LifecycleConfiguration"]["Rules"]
     assert lifecycle["ExpirationInDays"] == {"Ref": "ArtifactRetentionDays"}
+    assert lifecycle["NoncurrentVersionExpiration"] == {"NoncurrentDays": {"Ref": "ArtifactRetentionDays"}}
     assert lifecycle["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
     assert t["Parameters"]["ArtifactRetentionDays"]["Default"] == 90
     policy = t["Resources"][f"{bootstrap.BUCKET}Policy"]
@@ -98,6 +100,12 @@ def test_bootstrap_bucket_is_hardened_like_a_stacks_bucket() -> None:
         }
 
 
+def test_bootstrap_template_and_stack_carry_the_mark() -> None:
+    assert bootstrap.template().to_dict()["Metadata"] == {"cfngen:bootstrap": bootstrap.VERSION}
+    assert bootstrap.tags() == {"cfngen:bootstrap": str(bootstrap.VERSION)}
+    assert bootstrap.VERSION == 2  # 1: before versioning and the mark
+
+
 def test_bootstrap_template_is_deterministic() -> None:
     assert json.dumps(bootstrap.template().to_dict(), sort_keys=True) == json.dumps(
         bootstrap.template().to_dict(), sort_keys=True
@@ -116,7 +124,9 @@ def test_head_403_is_a_permission_error_not_absent(s3: tuple[Any, Stubber], tmp_
     client, stubber = s3
     zip_path = tmp_path / "a.zip"
     zip_path.write_bytes(b"zip")
-    stubber.add_client_error("head_object", "403", "Forbidden", 403, expected_params={"Bucket": "bkt", "Key": "k"})
+    stubber.add_client_error(
+        "head_object", "403", "Forbidden", 403, expected_params={"Bucket": "bkt", "Key": "k", "ChecksumMode": "ENABLED"}
+    )
     with pytest.raises(OperationFailed, match="no permission to read bucket bkt") as info:
         artifacts.upload(client, zip_path, "bkt", "k", sha256_hex="00" * 32)
     assert info.value.hint is not None and "s3:ListBucket" in info.value.hint
@@ -165,7 +175,8 @@ def test_put_sends_checksum_and_kms_parameters(s3: tuple[Any, Stubber], tmp_path
             "SSEKMSKeyId": "alias/artifacts",
         },
     )
-    assert artifacts.upload(client, zip_path, "bkt", "k", sha256_hex=sha.hexdigest(), kms_key_id="alias/artifacts")
+    stored = artifacts.upload(client, zip_path, "bkt", "k", sha256_hex=sha.hexdigest(), kms_key_id="alias/artifacts")
+    assert stored is artifacts.Stored.UPLOADED
 
 
 def test_legacy_eu_location_means_eu_west_1(s3: tuple[Any, Stubber]) -> None:
@@ -217,6 +228,7 @@ def test_find_ignores_stacks_without_a_usable_bucket(status: str) -> None:
         "CreationTime": "2024-01-01T00:00:00Z",
         "StackStatus": status,
         "Outputs": [{"OutputKey": "ArtifactBucket", "OutputValue": "stale"}],
+        "Tags": [{"Key": "cfngen:bootstrap", "Value": "2"}],
     }
     with Stubber(cfn) as stubber:
         stubber.add_response("describe_stacks", {"Stacks": [stack]})
@@ -268,3 +280,58 @@ def test_outlived_bucket_owned_by_someone_else_cannot_be_used() -> None:
         with pytest.raises(OperationFailed, match="exists but cannot be used") as raised:
             bootstrap.outlived_bucket(FakeAws({"cloudformation": cfn, "sts": sts, "s3": s3}))
     assert raised.value.exit_code == 1
+
+
+# --- the bootstrap step: its cost, and the answers moto never gives ---------------------------------------
+
+BOOTSTRAP_BUCKET = "cfngen-artifacts-123456789012-us-east-1"
+
+
+def bootstrap_stack(*, tags: bool = True) -> dict[str, Any]:
+    """An intact bootstrap stack as AWS describes it (with Outputs, unlike moto for a change-set stack)."""
+    return {
+        "StackName": bootstrap.STACK_NAME,
+        "CreationTime": "2024-01-01T00:00:00Z",
+        "StackStatus": "CREATE_COMPLETE",
+        "Parameters": [{"ParameterKey": "ArtifactRetentionDays", "ParameterValue": "90"}],
+        "Outputs": [{"OutputKey": "ArtifactBucket", "OutputValue": BOOTSTRAP_BUCKET}],
+        "Tags": [{"Key": "cfngen:bootstrap", "Value": "2"}] if tags else [],
+    }
+
+
+def test_an_intact_bootstrap_stack_costs_a_describe_and_a_head_bucket() -> None:
+    """The bootstrap step of every deploy without --artifact-bucket, on AWS (moto adds a
+    DescribeStackResources for want of Outputs): these two calls, nothing written."""
+    cfn, s3 = make_client("cloudformation"), make_client("s3")
+    with Stubber(cfn) as cfn_stub, Stubber(s3) as s3_stub:
+        cfn_stub.add_response("describe_stacks", {"Stacks": [bootstrap_stack()]}, {"StackName": "cfngen-bootstrap"})
+        s3_stub.add_response("head_bucket", {}, {"Bucket": BOOTSTRAP_BUCKET})
+        lines: list[str] = []
+        assert bootstrap.ensure(FakeAws({"cloudformation": cfn, "s3": s3}), Io(echo=lines.append)) == BOOTSTRAP_BUCKET
+        cfn_stub.assert_no_pending_responses()
+        s3_stub.assert_no_pending_responses()
+    assert lines == []
+
+
+def test_bucket_check_denied_is_an_error_not_a_deleted_bucket() -> None:
+    """moto enforces no IAM. On AWS HeadBucket without s3:ListBucket answers 403: reading that as "deleted"
+    would re-create a bootstrap stack whose bucket is fine."""
+    cfn, s3 = make_client("cloudformation"), make_client("s3")
+    with Stubber(cfn) as cfn_stub, Stubber(s3) as s3_stub:
+        cfn_stub.add_response("describe_stacks", {"Stacks": [bootstrap_stack()]})
+        s3_stub.add_client_error("head_bucket", "403", "Forbidden", 403)
+        with pytest.raises(OperationFailed, match=f"cannot check the artifact bucket {BOOTSTRAP_BUCKET}: 403") as info:
+            bootstrap.ensure(FakeAws({"cloudformation": cfn, "s3": s3}), Io())
+    assert info.value.hint == f"grant s3:ListBucket on {BOOTSTRAP_BUCKET}"
+
+
+def test_a_throttled_template_read_is_not_taken_for_a_foreign_stack() -> None:
+    """moto never throttles. An untagged stack is judged by its template; a GetTemplate that fails says
+    nothing about whose stack it is, so the error propagates (the CLI reports it) instead of a refusal."""
+    cfn = make_client("cloudformation")
+    with Stubber(cfn) as stubber:
+        stubber.add_response("describe_stacks", {"Stacks": [bootstrap_stack(tags=False)]})
+        stubber.add_client_error("get_template", "Throttling", "Rate exceeded", 400)
+        with pytest.raises(ClientError) as info:
+            bootstrap.find(FakeAws({"cloudformation": cfn}))
+    assert info.value.response["Error"]["Code"] == "Throttling"

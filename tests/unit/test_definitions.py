@@ -203,6 +203,7 @@ def test_push_field(base: Path, kind: str, field: str, bad: Any, shown: str, all
         (None, None, "None", "a letter"),
         ("ok", "", "''", "1 to 1024"),
         ("ok", "d" * 1025, "d" * 1025, "1 to 1024"),
+        ("cfngen-bootstrap", None, "'cfngen-bootstrap' is reserved", "any other stack name"),  # cfngen's own
     ],
 )
 def test_stack_fields(base: Path, name: Any, description: Any, shown: str, allowed: str) -> None:
