@@ -2,7 +2,7 @@
 
     1. look    DescribeStacks; only "does not exist" means missing
     2. settle  act on the status table (plan.py): wait, delete a never-created stack, or refuse
-    3. no-op   the deployed template and parameters equal ours -> "up to date", no change set
+    3. no-op   the deployed template, parameters and tags equal ours -> "up to date", no change set
     4. change  create a CREATE/UPDATE change set and show its rows; none -> "no changes"
     5. stop    --dry-run (or a "no" at --confirm): delete the change set, and the empty stack a CREATE left
     6. execute with a ClientRequestToken; follow this run's events until the stack settles
@@ -11,6 +11,11 @@
 Collaborators (clients, clocks, sleep, output, request tokens) come in through `aws` and `io`, so every step
 runs the same against AWS, moto, or botocore's Stubber. Every exit goes through `_finish`; the stack reads
 live in stacks.py.
+
+A dry run (a preview: `deploy --dry-run`, `diff`) writes nothing but its change set, and the empty
+REVIEW_IN_PROGRESS stack a CREATE change set leaves, both deleted before it returns: it never calls
+`Target.upload`, never turns termination protection on, and never deletes a stack to recreate it. Every
+result carries the `Differences` step 3 found, which is what `cfngen diff` prints.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
 from cfngen import names
-from cfngen.deploy import awserrors, changeset, plan, stacks
+from cfngen.deploy import artifacts, awserrors, changeset, plan, stacks
 from cfngen.deploy.events import EventStream, Io, first_failure, wait
 from cfngen.errors import OperationFailed, UsageError
 
@@ -82,6 +87,35 @@ class Options:
     timeout: float | None = None
 
 
+@dataclass(frozen=True)
+class Change:
+    """One value a deploy would change: None on the left is "not set now", on the right "removed"."""
+
+    key: str
+    deployed: str | None
+    deploying: str | None
+
+
+@dataclass(frozen=True)
+class Differences:
+    """How what a deploy would send differs from what is deployed, before CloudFormation is asked.
+
+    `parameters` compares each deployed value with the one the deploy sends, defaults included and the
+    mapping switches deploy keeps already kept; `tags` likewise. Empty, with an identical template, means
+    "up to date".
+    """
+
+    exists: bool
+    deployed_template: Mapping[str, Any] | None  # None when the stack does not exist
+    template_changed: bool
+    parameters: tuple[Change, ...] = ()
+    tags: tuple[Change, ...] = ()
+
+    @property
+    def any(self) -> bool:
+        return not self.exists or self.template_changed or bool(self.parameters) or bool(self.tags)
+
+
 @dataclass
 class Result:
     stack: str
@@ -90,6 +124,7 @@ class Result:
     duration_s: float = 0.0
     rows: tuple[changeset.Row, ...] = ()
     notes: list[str] = field(default_factory=list)
+    differences: Differences | None = None  # None only for a stack that failed before it was compared
 
 
 def deploy_stack(aws: AwsClients, target: Target, options: Options, io: Io) -> Result:
@@ -102,30 +137,52 @@ def deploy_stack(aws: AwsClients, target: Target, options: Options, io: Io) -> R
     if current is not None:
         previous = stacks.deployed_template(cfn, name)
         parameters, notes = _keep_deployed_switches(current, previous, template, target)
-        if _up_to_date(current, previous, template, parameters, target):
-            io.echo(f"{name}: up to date (deployed template and parameters match)")
-            return _finish(cfn, target, current, io, Result(name, Outcome.UP_TO_DATE, notes=notes), started)
-    created = _change_set(cfn, target, current, template, parameters, io)
+        found = _differences(current, previous, template, parameters, target)
+    else:
+        found = _differences(None, None, template, parameters, target)
+
+    def finish(outcome: Outcome, now: StackTypeDef | None, rows: tuple[changeset.Row, ...] = ()) -> Result:
+        result = Result(name, outcome, rows=rows, notes=notes, differences=found)
+        return _finish(cfn, target, now, io, result, started, options)
+
+    if not found.any:
+        io.echo(f"{name}: up to date (deployed template and parameters match)")
+        return finish(Outcome.UP_TO_DATE, current)
+    if options.dry_run and artifacts.needs_url(target.template):
+        notes.append(
+            f"no change set: the template is {len(target.template.encode()):,} bytes, over the "
+            f"{artifacts.TEMPLATE_BODY_MAX:,} CloudFormation takes inline, and a preview uploads nothing "
+            "(deploy stores it in the artifact bucket and passes its URL)"
+        )
+        io.echo(f"{name}: {notes[-1]}")
+        return finish(Outcome.DRY_RUN, current)
+    created = _change_set(cfn, target, current, template, parameters, io, options)
     if created is None:
         io.echo(f"{name}: no changes")
-        return _finish(cfn, target, current, io, Result(name, Outcome.NO_CHANGES, notes=notes), started)
+        return finish(Outcome.NO_CHANGES, current)
     io.echo(f"{name}: change set ({created.type}, {len(created.rows)} change(s)):")
     for row in created.rows:
         io.echo(str(row))
     if not _go_ahead(cfn, created, target, options):
-        stopped = Outcome.DRY_RUN if options.dry_run else Outcome.CANCELLED
-        return _finish(cfn, target, current, io, Result(name, stopped, rows=created.rows, notes=notes), started)
+        return finish(Outcome.DRY_RUN if options.dry_run else Outcome.CANCELLED, current, created.rows)
     _execute(cfn, created, io, options)
-    done = Outcome.CREATED if created.type == "CREATE" else Outcome.UPDATED
-    return _finish(cfn, target, None, io, Result(name, done, rows=created.rows, notes=notes), started)
+    return finish(Outcome.CREATED if created.type == "CREATE" else Outcome.UPDATED, None, created.rows)
 
 
 def _finish(
-    cfn: CloudFormationClient, target: Target, current: StackTypeDef | None, io: Io, result: Result, started: float
+    cfn: CloudFormationClient,
+    target: Target,
+    current: StackTypeDef | None,
+    io: Io,
+    result: Result,
+    started: float,
+    options: Options,
 ) -> Result:
-    """Every way out of deploy_stack: a deployed stack gets its protection and outputs; all get a duration."""
+    """Every way out of deploy_stack: a deployed stack gets its protection (not in a dry run, which writes
+    nothing) and outputs; all get a duration."""
     if result.result.deployed:
-        _protect(cfn, target, current)
+        if not options.dry_run:
+            _protect(cfn, target, current)
         result.outputs = stacks.outputs(cfn, result.stack)
     result.duration_s = io.clock() - started
     return result
@@ -208,19 +265,39 @@ def _keep_deployed_switches(
     return parameters, notes
 
 
-def _up_to_date(
-    current: StackTypeDef,
-    deployed_body: Mapping[str, Any],
+def _differences(
+    current: StackTypeDef | None,
+    deployed_body: Mapping[str, Any] | None,
     template: Mapping[str, Any],
     parameters: Mapping[str, str],
     target: Target,
-) -> bool:
-    deployed = {p["ParameterKey"]: p.get("ParameterValue") for p in current.get("Parameters", [])}
+) -> Differences:
+    """Compare the deployed stack (None: there is none) with what this deploy sends. A deployed stack
+    records every parameter, defaults included, so the defaults count as sent."""
     defaults = {k: str(v["Default"]) for k, v in template.get("Parameters", {}).items() if "Default" in v}
+    sending = {**defaults, **parameters}
+    if current is None:
+        return Differences(
+            exists=False,
+            deployed_template=None,
+            template_changed=True,
+            parameters=_changes({}, sending),
+            tags=_changes({}, target.tags),
+        )
+    deployed = {p["ParameterKey"]: p.get("ParameterValue") for p in current.get("Parameters", [])}
     tags = {t["Key"]: t["Value"] for t in current.get("Tags", [])}
-    if deployed != {**defaults, **parameters} or tags != dict(target.tags):
-        return False
-    return deployed_body == template
+    return Differences(
+        exists=True,
+        deployed_template=deployed_body,
+        template_changed=deployed_body != template,
+        parameters=_changes(deployed, sending),
+        tags=_changes(tags, target.tags),
+    )
+
+
+def _changes(deployed: Mapping[str, str | None], sending: Mapping[str, str]) -> tuple[Change, ...]:
+    keys = sorted(set(deployed) | set(sending))
+    return tuple(Change(k, deployed.get(k), sending.get(k)) for k in keys if deployed.get(k) != sending.get(k))
 
 
 def _change_set(
@@ -230,11 +307,13 @@ def _change_set(
     template: Mapping[str, Any],
     parameters: Mapping[str, str],
     io: Io,
+    options: Options,
 ) -> changeset.ChangeSet | None:
-    """Upload what the change set needs, then create it; None when it would change nothing."""
+    """Upload what the change set needs (not in a dry run: a change set does not read the code, so its
+    key is enough), then create it; None when it would change nothing."""
     change_set_type: ChangeSetTypeType = "UPDATE" if current is not None else "CREATE"
     token = io.token()
-    url = target.upload() if target.upload is not None else None
+    url = target.upload() if target.upload is not None and not options.dry_run else None
     body = {"TemplateURL": url} if url else {"TemplateBody": target.template}
     try:
         return changeset.create(
