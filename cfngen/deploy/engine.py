@@ -73,7 +73,7 @@ class Target:
     explicit: frozenset[str] = frozenset()  # parameters the user set with --parameter
     termination_protection: bool = False
     # Work that is only needed when something will change: upload code (returns a TemplateURL when the
-    # template is too big to send inline, else None),
+    # template is too big to send inline, else None; never called in a dry run),
     # and the gate that must pass before anything executes (lint, running alongside).
     upload: Callable[[], str | None] | None = field(default=None, compare=False)
     gate: Callable[[], None] | None = field(default=None, compare=False)

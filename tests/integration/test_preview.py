@@ -1,9 +1,8 @@
 """Previews that change nothing: `deploy --dry-run` and `diff` against a moto server over HTTP.
 
-A temp project outside the repo, relative paths, the real CLI. Every AWS call the CLI makes is recorded
-(a botocore `before-call` hook on each client it creates), so the tests check the writes themselves, not
-only what is left behind: a preview may create and delete a change set (and the REVIEW_IN_PROGRESS
-shell of a stack that does not exist yet), nothing else.
+A temp project outside the repo, relative paths, the real CLI. Every AWS call the CLI makes is recorded, so
+the tests check the writes themselves, not only what is left behind: a preview may create and delete a
+change set (and the REVIEW_IN_PROGRESS shell of a stack that does not exist yet), nothing else.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3.session
+import botocore.client
 import pytest
 from click.testing import CliRunner, Result
 
@@ -73,22 +72,25 @@ def change_code(project: Path) -> None:
 
 @contextlib.contextmanager
 def recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every AWS call ("service:Operation") made by clients created inside the block."""
-    calls: list[str] = []
-    real = boto3.session.Session.client
+    """Every AWS call ("service:Operation") any botocore client makes inside the block.
 
-    def client(self: boto3.session.Session, *args: Any, **kwargs: Any) -> Any:
-        made = real(self, *args, **kwargs)  # type: ignore[call-overload]
-        service = made.meta.service_model.service_name
-        made.meta.events.register("before-call", lambda model, **_: calls.append(f"{service}:{model.name}"))
-        return made
+    Patched on the client class, not hooked per client: cfngen keeps its clients for the life of the
+    process (one per equal `Aws` settings), so a later CLI run in this test reuses clients made before.
+    """
+    calls: list[str] = []
+    real = botocore.client.BaseClient._make_api_call
+
+    def call(self: botocore.client.BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        calls.append(f"{self.meta.service_model.service_name}:{operation}")
+        return real(self, operation, params)
 
     with monkeypatch.context() as patch:
-        patch.setattr(boto3.session.Session, "client", client)
+        patch.setattr(botocore.client.BaseClient, "_make_api_call", call)
         yield calls
 
 
 def writes(calls: list[str]) -> list[str]:
+    assert "cloudformation:DescribeStacks" in calls, calls  # the recorder saw the run: an empty list means something
     return [c for c in calls if not c.split(":")[1].startswith(READ_PREFIXES)]
 
 
@@ -231,14 +233,16 @@ def test_diff_fail_on_a_template_change(project: Path, moto_reset: Any) -> None:
 
 
 def test_diff_fail_on_a_tag_change(project: Path, moto_reset: Any) -> None:
-    """Tags come with deploy --tag; diff has no --tag, so a tagged stack differs from what diff would send."""
+    """diff previews the deploy with the same --tag values: other tags, or none, are a change."""
     moto_reset.client("s3").create_bucket(Bucket=BUCKET)
     assert run("deploy", "--artifact-bucket", BUCKET, "--tag", "team=orders").exit_code == 0
 
-    result = run("diff", "--artifact-bucket", BUCKET, "--fail")
+    untagged = run("diff", "--artifact-bucket", BUCKET, "--fail")
+    same = run("diff", "--artifact-bucket", BUCKET, "--fail", "--tag", "team=orders")
 
-    assert result.exit_code == 1, result.output
-    assert "team: orders -> (none)" in result.output
+    assert untagged.exit_code == 1, untagged.output
+    assert "team: orders -> (none)" in untagged.output
+    assert same.exit_code == 0, same.output
 
 
 def test_diff_of_a_stack_that_is_not_deployed_fails_with_fail(project: Path, moto_reset: Any) -> None:
