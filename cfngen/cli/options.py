@@ -83,7 +83,7 @@ def aws_options(f: F) -> F:
 
 
 def artifact_options(f: F) -> F:
-    """Where code goes: shared by deploy and diff (a diff is a dry-run deploy, so it uploads the same way)."""
+    """Where code goes: shared by deploy and diff (a diff previews a deploy: the same keys, nothing uploaded)."""
     f = click.option("--kms-key-id", help="SSE-KMS key for uploaded artifacts.")(f)
     f = click.option(
         "--artifact-prefix", default="cfngen", show_default=True, help="Key prefix in the artifact bucket."

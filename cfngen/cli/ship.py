@@ -40,6 +40,12 @@ def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
     return out
 
 
+# Shared by deploy and diff: a diff previews the deploy that gets the same values.
+PARAMETER_OPTION = click.option(
+    "--parameter", "parameters", multiple=True, metavar="KEY=VALUE", help="Template parameter (repeatable)."
+)
+TAG_OPTION = click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Stack tag (repeatable).")
+
 LOCAL_TIMEOUT = 60.0  # seconds: the default --timeout on the embedded emulator
 
 
@@ -77,10 +83,14 @@ def _check_reviewed(selected: Sequence[Stack], templates_dir: Path, *, render: b
     show_default=True,
     help="Update a stack that already exists (else refuse).",
 )
-@click.option("--dry-run", is_flag=True, help="Show the change set rows, then delete the change set.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Preview: show the change set rows, then delete the change set. Writes nothing else (no bucket, no upload).",
+)
 @click.option("--confirm", is_flag=True, help="Ask before executing each change set.")
-@click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE", help="Template parameter (repeatable).")
-@click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Stack tag (repeatable).")
+@PARAMETER_OPTION
+@TAG_OPTION
 @click.option("--termination-protection", is_flag=True, help="Turn on termination protection.")
 @click.option("--timeout", type=float, default=None, help="Seconds to wait for each stack before giving up.")
 @artifact_options
@@ -245,6 +255,9 @@ def delete(
 @stack_options
 @aws_options
 @artifact_options
+@PARAMETER_OPTION
+@TAG_OPTION
+@click.option("--fail", is_flag=True, help="Exit 1 when a deploy would change anything (for CI).")
 def diff(
     stacks_dir: Path,
     templates_dir: Path,
@@ -257,23 +270,46 @@ def diff(
     artifact_prefix: str,
     kms_key_id: str | None,
     exclude: tuple[str, ...],
+    parameters: tuple[str, ...],
+    tags: tuple[str, ...],
+    fail: bool,
 ) -> None:
-    """Change-set rows (a dry-run deploy) plus a text diff against the deployed template."""
-    from cfngen.deploy.engine import Options
+    """What a deploy with the same options would change, writing nothing but a change set it deletes.
+
+    Per stack: the change-set rows, every parameter whose deployed value differs from what deploy would
+    send (code keys as their sha256 prefix), tag changes, and a unified diff against the deployed template.
+    A mapping switch set by `cfngen enable`/`disable` is kept by deploy, so it is not a difference. Exit 0
+    when it ran; with --fail, exit 1 when anything would change (template, parameters, code or tags).
+    """
+    from cfngen.deploy import report
+    from cfngen.deploy.engine import Options, Result
     from cfngen.deploy.pipeline import Settings, deploy_all
-    from cfngen.deploy.status import template_diff
     from cfngen.render import canonical_json
 
     selected = select_stacks(stacks_dir, stacks)
     _check_reviewed(selected, templates_dir, render=False)
     settings = Settings(
-        artifact_bucket=artifact_bucket, artifact_prefix=artifact_prefix, kms_key_id=kms_key_id, exclude=exclude
+        artifact_bucket=artifact_bucket,
+        artifact_prefix=artifact_prefix,
+        kms_key_id=kms_key_id,
+        exclude=exclude,
+        parameters=_pairs(parameters, "--parameter"),
+        tags=_pairs(tags, "--tag"),
     )
+    texts = {stack.name: canonical_json(stack.template()) for stack in selected}
+
+    def show(result: Result) -> None:
+        for line in report.differences(result, texts[result.stack]):
+            click.echo(line)
+
     with aws_session(region, profile, endpoint_url, local) as aws:
-        deploy_all(aws, selected, settings, Options(dry_run=True), echo_io())
-        for stack in selected:
-            text = template_diff(aws, stack.name, canonical_json(stack.template()))
-            click.echo(text or f"{stack.name}: template identical to the deployed one")
+        results = deploy_all(aws, selected, settings, Options(dry_run=True), echo_io(), on_result=show)
+    changing = [r.stack for r in results if r.differences is None or r.differences.any]
+    click.echo(
+        f"diff: {len(changing)} of {len(results)} stack(s) would change{': ' if changing else ''}" + ", ".join(changing)
+    )
+    if fail and changing:
+        raise click.exceptions.Exit(1)
 
 
 @click.command()

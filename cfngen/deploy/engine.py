@@ -2,7 +2,7 @@
 
     1. look    DescribeStacks; only "does not exist" means missing
     2. settle  act on the status table (plan.py): wait, delete a never-created stack, or refuse
-    3. no-op   the deployed template and parameters equal ours -> "up to date", no change set
+    3. no-op   the deployed template, parameters and tags equal ours -> "up to date", no change set
     4. change  create a CREATE/UPDATE change set and show its rows; none -> "no changes"
     5. stop    --dry-run (or a "no" at --confirm): delete the change set, and the empty stack a CREATE left
     6. execute with a ClientRequestToken; follow this run's events until the stack settles
@@ -11,6 +11,11 @@
 Collaborators (clients, clocks, sleep, output, request tokens) come in through `aws` and `io`, so every step
 runs the same against AWS, moto, or botocore's Stubber. Every exit goes through `_finish`; the stack reads
 live in stacks.py.
+
+A dry run (a preview: `deploy --dry-run`, `diff`) writes nothing but its change set, and the empty
+REVIEW_IN_PROGRESS stack a CREATE change set leaves, both deleted before it returns: it never calls
+`Target.upload`, never turns termination protection on, and never deletes a stack to recreate it. Every
+result carries the `Differences` step 3 found, which is what `cfngen diff` prints.
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ from typing import TYPE_CHECKING, Any, assert_never
 from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
-from cfngen import names
-from cfngen.deploy import awserrors, changeset, plan, stacks
+from cfngen.deploy import artifacts, awserrors, changeset, compare, plan, stacks
+from cfngen.deploy.compare import Differences
 from cfngen.deploy.events import EventStream, Io, first_failure, wait
 from cfngen.errors import OperationFailed, UsageError
 
@@ -68,7 +73,7 @@ class Target:
     explicit: frozenset[str] = frozenset()  # parameters the user set with --parameter
     termination_protection: bool = False
     # Work that is only needed when something will change: upload code (returns a TemplateURL when the
-    # template is too big to send inline, else None),
+    # template is too big to send inline, else None; never called in a dry run),
     # and the gate that must pass before anything executes (lint, running alongside).
     upload: Callable[[], str | None] | None = field(default=None, compare=False)
     gate: Callable[[], None] | None = field(default=None, compare=False)
@@ -90,6 +95,7 @@ class Result:
     duration_s: float = 0.0
     rows: tuple[changeset.Row, ...] = ()
     notes: list[str] = field(default_factory=list)
+    differences: Differences | None = None  # None only for a stack that failed before it was compared
 
 
 def deploy_stack(aws: AwsClients, target: Target, options: Options, io: Io) -> Result:
@@ -101,31 +107,55 @@ def deploy_stack(aws: AwsClients, target: Target, options: Options, io: Io) -> R
     parameters, notes = dict(target.parameters), list[str]()
     if current is not None:
         previous = stacks.deployed_template(cfn, name)
-        parameters, notes = _keep_deployed_switches(current, previous, template, target)
-        if _up_to_date(current, previous, template, parameters, target):
-            io.echo(f"{name}: up to date (deployed template and parameters match)")
-            return _finish(cfn, target, current, io, Result(name, Outcome.UP_TO_DATE, notes=notes), started)
-    created = _change_set(cfn, target, current, template, parameters, io)
+        parameters, notes = compare.keep_deployed_switches(
+            current, previous, template, target.parameters, target.explicit
+        )
+        found = compare.differences(current, previous, template, parameters, target.tags)
+    else:
+        found = compare.differences(None, None, template, parameters, target.tags)
+
+    def finish(outcome: Outcome, now: StackTypeDef | None, rows: tuple[changeset.Row, ...] = ()) -> Result:
+        result = Result(name, outcome, rows=rows, notes=notes, differences=found)
+        return _finish(cfn, target, now, io, result, started, options)
+
+    if not found.any:
+        io.echo(f"{name}: up to date (deployed template and parameters match)")
+        return finish(Outcome.UP_TO_DATE, current)
+    if options.dry_run and artifacts.needs_url(target.template):
+        notes.append(
+            f"no change set: the template is {len(target.template.encode()):,} bytes, over the "
+            f"{artifacts.TEMPLATE_BODY_MAX:,} CloudFormation takes inline, and a preview uploads nothing "
+            "(deploy stores it in the artifact bucket and passes its URL)"
+        )
+        io.echo(f"{name}: {notes[-1]}")
+        return finish(Outcome.DRY_RUN, current)
+    created = _change_set(cfn, target, current, template, parameters, io, options)
     if created is None:
         io.echo(f"{name}: no changes")
-        return _finish(cfn, target, current, io, Result(name, Outcome.NO_CHANGES, notes=notes), started)
+        return finish(Outcome.NO_CHANGES, current)
     io.echo(f"{name}: change set ({created.type}, {len(created.rows)} change(s)):")
     for row in created.rows:
         io.echo(str(row))
     if not _go_ahead(cfn, created, target, options):
-        stopped = Outcome.DRY_RUN if options.dry_run else Outcome.CANCELLED
-        return _finish(cfn, target, current, io, Result(name, stopped, rows=created.rows, notes=notes), started)
+        return finish(Outcome.DRY_RUN if options.dry_run else Outcome.CANCELLED, current, created.rows)
     _execute(cfn, created, io, options)
-    done = Outcome.CREATED if created.type == "CREATE" else Outcome.UPDATED
-    return _finish(cfn, target, None, io, Result(name, done, rows=created.rows, notes=notes), started)
+    return finish(Outcome.CREATED if created.type == "CREATE" else Outcome.UPDATED, None, created.rows)
 
 
 def _finish(
-    cfn: CloudFormationClient, target: Target, current: StackTypeDef | None, io: Io, result: Result, started: float
+    cfn: CloudFormationClient,
+    target: Target,
+    current: StackTypeDef | None,
+    io: Io,
+    result: Result,
+    started: float,
+    options: Options,
 ) -> Result:
-    """Every way out of deploy_stack: a deployed stack gets its protection and outputs; all get a duration."""
+    """Every way out of deploy_stack: a deployed stack gets its protection (not in a dry run, which writes
+    nothing) and outputs; all get a duration."""
     if result.result.deployed:
-        _protect(cfn, target, current)
+        if not options.dry_run:
+            _protect(cfn, target, current)
         result.outputs = stacks.outputs(cfn, result.stack)
     result.duration_s = io.clock() - started
     return result
@@ -185,44 +215,6 @@ def _delete_and_wait(cfn: CloudFormationClient, name: str, io: Io, timeout: floa
         raise OperationFailed(f"stack {name} could not be deleted ({status})", hint=plan.next_step(status, name))
 
 
-def _keep_deployed_switches(
-    current: StackTypeDef, deployed_body: Mapping[str, Any], template: Mapping[str, Any], target: Target
-) -> tuple[dict[str, str], list[str]]:
-    """A mapping's Enabled parameter keeps its deployed value (set by enable/disable) unless --parameter
-    sets it or the spec's default changed; so a deploy never silently flips a mapping back."""
-    deployed = {p["ParameterKey"]: p.get("ParameterValue", "") for p in current.get("Parameters", [])}
-    previous = deployed_body.get("Parameters", {})
-    old_defaults = {k: str(v["Default"]) for k, v in previous.items() if "Default" in v}
-    parameters = dict(target.parameters)
-    notes = []
-    for mapping, key in names.switches(template).items():
-        if key in target.explicit or key not in deployed:
-            continue
-        default = str(template["Parameters"][key].get("Default"))
-        if old_defaults.get(key) not in (None, default):
-            notes.append(f"{mapping}: Enabled={default} (the spec's default changed)")
-            parameters[key] = default
-        elif deployed[key] != default:
-            notes.append(f"{mapping}: keeping deployed Enabled={deployed[key]} (spec default {default})")
-            parameters[key] = deployed[key]
-    return parameters, notes
-
-
-def _up_to_date(
-    current: StackTypeDef,
-    deployed_body: Mapping[str, Any],
-    template: Mapping[str, Any],
-    parameters: Mapping[str, str],
-    target: Target,
-) -> bool:
-    deployed = {p["ParameterKey"]: p.get("ParameterValue") for p in current.get("Parameters", [])}
-    defaults = {k: str(v["Default"]) for k, v in template.get("Parameters", {}).items() if "Default" in v}
-    tags = {t["Key"]: t["Value"] for t in current.get("Tags", [])}
-    if deployed != {**defaults, **parameters} or tags != dict(target.tags):
-        return False
-    return deployed_body == template
-
-
 def _change_set(
     cfn: CloudFormationClient,
     target: Target,
@@ -230,11 +222,13 @@ def _change_set(
     template: Mapping[str, Any],
     parameters: Mapping[str, str],
     io: Io,
+    options: Options,
 ) -> changeset.ChangeSet | None:
-    """Upload what the change set needs, then create it; None when it would change nothing."""
+    """Upload what the change set needs (not in a dry run: a change set does not read the code, so its
+    key is enough), then create it; None when it would change nothing."""
     change_set_type: ChangeSetTypeType = "UPDATE" if current is not None else "CREATE"
     token = io.token()
-    url = target.upload() if target.upload is not None else None
+    url = target.upload() if target.upload is not None and not options.dry_run else None
     body = {"TemplateURL": url} if url else {"TemplateBody": target.template}
     try:
         return changeset.create(

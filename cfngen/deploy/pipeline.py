@@ -4,6 +4,9 @@ Lint runs in a child process from the start (cfn-lint is CPU-bound: a thread wou
 with packaging) and must pass before any change set executes. Code is packaged locally first; uploads
 happen only when the stack will change, so an unchanged stack costs a DescribeStacks and a GetTemplate.
 A failure stops the run and the summary says what was and was not deployed.
+
+A preview (`--dry-run`, and `cfngen diff`) writes nothing: the bucket is only named (`preview_bucket`), no
+code or template is uploaded, and the change sets name the keys the zips would get.
 """
 
 from __future__ import annotations
@@ -56,6 +59,15 @@ def artifact_bucket(aws: AwsClients, settings: Settings, io: Io) -> str:
     if settings.artifact_bucket:
         return settings.artifact_bucket
     return bootstrap.ensure(aws, io)
+
+
+def preview_bucket(aws: AwsClients, settings: Settings) -> str:
+    """The bucket a deploy would upload to, named without creating or touching it: --artifact-bucket, or the
+    bootstrap bucket's name (the bootstrap template names it from the account and region)."""
+    if settings.artifact_bucket:
+        return settings.artifact_bucket
+    account = str(aws.client("sts").get_caller_identity()["Account"])
+    return bootstrap.bucket_name(account, aws.region_name)
 
 
 def lint_gate(texts: Mapping[str, str], settings: Settings, region: str) -> Callable[[], None]:
@@ -135,15 +147,22 @@ def user_parameters(
     return {name: {k: v for k, v in given.items() if k in keys} for name, keys in declared.items()}
 
 
-def deploy_all(aws: AwsClients, stacks: Sequence[Stack], settings: Settings, options: Options, io: Io) -> list[Result]:
+def deploy_all(
+    aws: AwsClients,
+    stacks: Sequence[Stack],
+    settings: Settings,
+    options: Options,
+    io: Io,
+    on_result: Callable[[Result], None] | None = None,  # called after each stack (diff prints its differences)
+) -> list[Result]:
     from cfngen.render import canonical_json
 
     texts = {s.name: canonical_json(s.template()) for s in stacks}
     per_stack = user_parameters(stacks, texts, settings.parameters)
     gate = lint_gate(texts, settings, aws.region_name)
     packaged = {s.name: package_functions(s, settings) for s in stacks}
-    bucket = artifact_bucket(aws, settings, io)
-    upload = Uploader(aws, bucket, settings, io)
+    bucket = preview_bucket(aws, settings) if options.dry_run else artifact_bucket(aws, settings, io)
+    upload = None if options.dry_run else Uploader(aws, bucket, settings, io)
     results: list[Result] = []
     for stack in stacks:
         name = stack.name
@@ -156,12 +175,14 @@ def deploy_all(aws: AwsClients, stacks: Sequence[Stack], settings: Settings, opt
             tags=dict(settings.tags),
             explicit=frozenset(per_stack[name]),
             termination_protection=settings.termination_protection,
-            upload=functools.partial(upload, name, packaged[name], texts[name]),
+            upload=None if upload is None else functools.partial(upload, name, packaged[name], texts[name]),
             gate=gate,
         )
         started = io.clock()
         try:
             results.append(deploy_stack(aws, target, options, io))
+            if on_result is not None:
+                on_result(results[-1])
         except CfngenError as exc:
             done = [f"{r.stack} ({r.result})" for r in results]
             left = [s.name for s in stacks[len(results) + 1 :]]

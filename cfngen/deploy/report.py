@@ -1,15 +1,18 @@
-"""What deploy hands to humans and CI: the summary, outputs files, the --json document, smoke tests."""
+"""What deploy hands to humans and CI: the summary, outputs files, the --json document, smoke tests, and
+what `cfngen diff` prints for each stack."""
 
 from __future__ import annotations
 
 import json
 import re
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cfngen import names
 from cfngen.definitions import Stack
+from cfngen.deploy.compare import Change
 from cfngen.deploy.engine import Outcome, Result
 from cfngen.deploy.events import Io
 from cfngen.deploy.operate import contains, functions, invoke
@@ -32,6 +35,52 @@ def summary(results: Sequence[Result], stacks: Sequence[Stack]) -> list[str]:
         lines += [f"  note: {note}" for note in (notes(by_name[r.stack]) if r.stack in by_name else [])]
         lines += [f"  {r.stack}.{key} = {value}" for key, value in r.outputs.items()]
     return lines
+
+
+# A code key ends in the zip's sha256 (artifacts.artifact_key); the first 12 digits, as `package` and deploy print.
+_CODE_SHA = re.compile(r"([0-9a-f]{64})\.zip$")
+
+
+def shown_value(key: str, value: str | None) -> str:
+    """A parameter value for `cfngen diff`: "(none)" when not set, a code key as its hash prefix."""
+    if value is None:
+        return "(none)"
+    if key.endswith(names.code_key.suffix) and (sha := _CODE_SHA.search(value)):
+        return sha.group(1)[:12]
+    return value
+
+
+def differences(result: Result, local_text: str) -> list[str]:
+    """`cfngen diff` for one stack, after its change-set rows: what differs from the deployed stack
+    (parameters old -> new, tags old -> new, then the template as a unified diff), and why a value that
+    differs is not listed (a mapping switch deploy keeps is in the notes)."""
+    found, name = result.differences, result.stack
+    if found is None:
+        return []
+    lines = [f"  note: {note}" for note in result.notes]
+    if not found.any:
+        return [f"{name}: no differences (template, parameters and tags match the deployed stack)", *lines]
+    if not found.exists:
+        lines.insert(0, f"{name}: not deployed; a deploy creates it")
+    lines += _changed(name, "parameters", found.parameters, shown_value)
+    lines += _changed(name, "tags", found.tags, lambda _key, value: "(none)" if value is None else value)
+    if not found.template_changed:
+        return [*lines, f"{name}: template identical to the deployed one"]
+    from cfngen.render import canonical_json, unified_diff
+
+    deployed = "" if found.deployed_template is None else canonical_json(dict(found.deployed_template))
+    before = f"{name} (deployed)" if found.exists else f"{name} (not deployed)"
+    text = unified_diff(deployed, local_text, before, f"{name} (local)")
+    return [*lines, *text.splitlines()]
+
+
+def _changed(stack: str, what: str, changes: Sequence[Change], shown: Callable[[str, str | None], str]) -> list[str]:
+    if not changes:
+        return []
+    return [
+        f"{stack}: {what} (deployed -> new):",
+        *(f"  {c.key}: {shown(c.key, c.deployed)} -> {shown(c.key, c.deploying)}" for c in changes),
+    ]
 
 
 def outputs_text(results: Sequence[Result], fmt: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cfngen import names
-from cfngen.deploy.stacks import deployed_template, describe_stack, stack_resources
+from cfngen.deploy.stacks import describe_stack, stack_resources
 
 if TYPE_CHECKING:
     from cfngen.deploy.session import AwsClients
@@ -62,15 +62,6 @@ def stack_status(aws: AwsClients, stack: str) -> dict[str, Any]:
                 {"logical_id": logical, "present": res.get("ResourceStatus", "").endswith("_COMPLETE")}
             )
     return report
-
-
-def template_diff(aws: AwsClients, stack: str, local_text: str) -> str:
-    """Unified diff from the deployed template (canonical form; empty when not deployed) to `local_text`."""
-    from cfngen.render import canonical_json, unified_diff
-
-    cfn = aws.client("cloudformation")
-    deployed = canonical_json(deployed_template(cfn, stack)) if describe_stack(cfn, stack) is not None else ""
-    return unified_diff(deployed, local_text, f"{stack} (deployed)", f"{stack} (local)")
 
 
 def lines(report: dict[str, Any]) -> list[str]:

@@ -298,7 +298,7 @@ def test_diff_shows_change_set_rows_and_template_diff_and_changes_nothing(projec
     assert deploy("it-hello").exit_code == 0
     same = run("diff", "--artifact-bucket", BUCKET, "it-hello")
     assert same.exit_code == 0, same.output
-    assert "template identical to the deployed one" in same.output
+    assert "it-hello: no differences" in same.output
 
     (project / "stacks/a_hello.py").write_text(
         textwrap.dedent(HELLO).replace('runtime="python3.12")', 'runtime="python3.12", environment={"MODE": "x"})')

@@ -880,6 +880,28 @@ def test_missing_code_key_is_not_noticed(moto_reset: Any) -> None:
     assert stack(cf, "key")["StackStatus"] == "CREATE_COMPLETE"
 
 
+def test_a_change_set_does_not_read_the_code_it_names(moto_reset: Any) -> None:
+    """moto, as AWS: CreateChangeSet accepts a function whose code bucket and key do not exist (CREATE and
+    UPDATE), and lists its rows; the code is read only when the change set executes.
+
+    Depends on it: a preview (deploy --dry-run, diff) creates its change set with the key the zip would get
+    and uploads nothing, not even the bootstrap bucket (deploy/pipeline.py `preview_bucket`).
+    """
+    cf = moto_reset.client("cloudformation")
+    cf.create_change_set(
+        StackName="p", ChangeSetName="c", ChangeSetType="CREATE", TemplateBody=body(s3_code_template("no-such-bucket"))
+    )
+    described = cf.describe_change_set(StackName="p", ChangeSetName="c")
+    assert described["Status"] == "CREATE_COMPLETE"
+    assert {c["ResourceChange"]["LogicalResourceId"] for c in described["Changes"]} == {"Role", "Fn"}
+    moto_reset.client("s3").create_bucket(Bucket="artifacts")
+    cf.create_stack(StackName="u", TemplateBody=body(s3_code_template("artifacts")))
+    template = s3_code_template("artifacts")
+    template["Resources"]["Fn"]["Properties"]["Code"]["S3Key"] = "also-missing.zip"
+    cf.create_change_set(StackName="u", ChangeSetName="c", ChangeSetType="UPDATE", TemplateBody=body(template))
+    assert cf.describe_change_set(StackName="u", ChangeSetName="c")["Status"] == "CREATE_COMPLETE"
+
+
 def test_execute_change_set_with_a_failing_resource_raises_an_unparseable_error(moto_reset: Any) -> None:
     """moto: when a resource fails during ExecuteChangeSet (here: the code bucket does not exist), moto answers
     with Lambda's JSON error body on CloudFormation's XML protocol, which botocore raises as

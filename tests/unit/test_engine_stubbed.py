@@ -13,7 +13,6 @@ tested is what the engine does when a throttling error does surface.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,8 +21,8 @@ from botocore.exceptions import ClientError
 from botocore.stub import ANY
 from stubs import CREATED, STACK, STACK_ID, Harness, harness
 
-from cfngen.deploy import changeset, engine, plan
-from cfngen.deploy.engine import Options, Target
+from cfngen.deploy import changeset, compare, plan
+from cfngen.deploy.engine import Options
 from cfngen.deploy.events import Io
 from cfngen.errors import OperationFailed, UsageError
 
@@ -499,6 +498,26 @@ def test_dry_run_on_a_new_stack_deletes_change_set_and_review_stack(h: Harness) 
     assert "execute_change_set" not in h.calls
 
 
+def test_dry_run_never_uploads(h: Harness) -> None:
+    """The engine's own rule, whatever its caller passes: a change set does not read the code, so a dry run
+    sends the key the zip would get and never calls Target.upload."""
+
+    def upload() -> str | None:
+        raise AssertionError("a dry run uploaded")
+
+    h.stack("UPDATE_COMPLETE", parameters=OLD_CODE)
+    h.template(TEMPLATE)
+    h.change_set("UPDATE")
+    h.delete_change_set()
+    result = h.deploy(h.target(upload=upload), Options(dry_run=True))
+    assert result.result == "dry-run"
+    assert result.differences is not None
+    assert [(c.key, c.deployed, c.deploying) for c in result.differences.parameters] == [
+        ("FnCodeKey", OLD_CODE["FnCodeKey"], CODE["FnCodeKey"])
+    ]
+    assert h.mutations() == ["create_change_set", "delete_change_set"]
+
+
 def test_dry_run_on_a_rollback_complete_stack_refuses_to_delete(h: Harness) -> None:
     """moto cannot produce ROLLBACK_COMPLETE; a dry run must not delete it to show a plan."""
     h.stack("ROLLBACK_COMPLETE")
@@ -675,12 +694,48 @@ def described(tags: dict[str, str]) -> Any:
 
 
 def test_up_to_date_when_template_parameters_and_tags_match() -> None:
-    tgt = Target(STACK, json.dumps(TEMPLATE), CODE, tags={"team": "orders"})
-    assert engine._up_to_date(described({"team": "orders"}), TEMPLATE, TEMPLATE, CODE, tgt)
+    found = compare.differences(described({"team": "orders"}), TEMPLATE, TEMPLATE, CODE, {"team": "orders"})
+    assert not found.any
+    assert (found.template_changed, found.parameters, found.tags) == (False, (), ())
 
 
 @pytest.mark.parametrize("deployed_tags", [{}, {"team": "billing"}, {"team": "orders", "extra": "x"}])
 def test_not_up_to_date_when_only_the_tags_differ(deployed_tags: dict[str, str]) -> None:
     """Tags are set by the change set: a stack whose tags differ needs one, even with the same template."""
-    tgt = Target(STACK, json.dumps(TEMPLATE), CODE, tags={"team": "orders"})
-    assert not engine._up_to_date(described(deployed_tags), TEMPLATE, TEMPLATE, CODE, tgt)
+    found = compare.differences(described(deployed_tags), TEMPLATE, TEMPLATE, CODE, {"team": "orders"})
+    assert found.any and not found.template_changed and found.parameters == ()
+    wanted = {"team": "orders"}
+    assert {c.key: (c.deployed, c.deploying) for c in found.tags} == {
+        k: (deployed_tags.get(k), wanted.get(k))
+        for k in set(deployed_tags) | set(wanted)
+        if deployed_tags.get(k) != wanted.get(k)
+    }
+
+
+def test_differences_list_each_parameter_old_and_new_defaults_included() -> None:
+    """A deployed stack records defaults too: a default the spec changed is a difference, like a new code key."""
+    template = {
+        **TEMPLATE,
+        "Parameters": {**TEMPLATE.get("Parameters", {}), "Memory": {"Type": "String", "Default": "256"}},
+    }
+    deployed = {**described({}), "Parameters": [
+        *({"ParameterKey": k, "ParameterValue": v} for k, v in CODE.items()),
+        {"ParameterKey": "Memory", "ParameterValue": "128"},
+        {"ParameterKey": "Gone", "ParameterValue": "x"},
+    ]}  # fmt: skip
+    key = next(k for k in CODE if k.endswith("CodeKey"))
+    sending = {**CODE, key: "cfngen/orders/newer.zip"}
+
+    found = compare.differences(deployed, TEMPLATE, template, sending, {})
+
+    assert found.template_changed
+    assert [(c.key, c.deployed, c.deploying) for c in found.parameters] == sorted(
+        [(key, CODE[key], "cfngen/orders/newer.zip"), ("Memory", "128", "256"), ("Gone", "x", None)]
+    )
+
+
+def test_differences_of_a_stack_that_does_not_exist() -> None:
+    found = compare.differences(None, None, TEMPLATE, CODE, {})
+    assert found.any and not found.exists and found.deployed_template is None
+    assert {c.key for c in found.parameters} == set(CODE)
+    assert all(c.deployed is None for c in found.parameters)

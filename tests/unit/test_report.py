@@ -15,6 +15,7 @@ import pytest
 
 from cfngen import S3Bucket, Stack
 from cfngen.deploy import report
+from cfngen.deploy.compare import Change, Differences
 from cfngen.deploy.engine import Result
 from cfngen.deploy.events import Io
 from cfngen.errors import UsageError
@@ -274,3 +275,64 @@ def test_summary_lists_result_notes_and_outputs(tmp_path: Path) -> None:
     assert lines[1] == "  note: kept IngestEnabled=false"
     assert lines[2].startswith("  note: ") and "my-existing-bucket" in lines[2] and "s3:ObjectCreated:*" in lines[2]
     assert lines[3:] == ["  uploads.IngestFunctionName = uploads-fn", "elsewhere: created in 0.0s", "  elsewhere.A = 1"]
+
+
+# --- differences (cfngen diff) --------------------------------------------------------------------------------
+
+SHA_OLD, SHA_NEW = "3f2a1b9c04d1" + "0" * 52, "8e77aa01b2c3" + "1" * 52
+
+
+def diffed(found: Differences, notes: list[str] | None = None) -> list[str]:
+    return report.differences(Result("orders", "dry-run", notes=notes or [], differences=found), '{\n  "a": 2\n}\n')
+
+
+def test_code_keys_are_shown_as_their_hash_prefix_other_values_whole() -> None:
+    assert report.shown_value("HelloCodeKey", f"cfngen/orders/{SHA_NEW}.zip") == "8e77aa01b2c3"
+    assert report.shown_value("HelloCodeKey", "my/own/key.zip") == "my/own/key.zip"  # not a content-hash key
+    assert report.shown_value("HelloCodeBucket", "artifacts") == "artifacts"
+    assert report.shown_value("Memory", None) == "(none)"
+
+
+def test_differences_list_parameters_tags_and_the_template_diff() -> None:
+    found = Differences(
+        exists=True,
+        deployed_template={"a": 1},
+        template_changed=True,
+        parameters=(Change("HelloCodeKey", f"p/orders/{SHA_OLD}.zip", f"p/orders/{SHA_NEW}.zip"),),
+        tags=(Change("team", "orders", None),),
+    )
+    lines = diffed(found)
+    assert lines[:4] == [
+        "orders: parameters (deployed -> new):",
+        "  HelloCodeKey: 3f2a1b9c04d1 -> 8e77aa01b2c3",
+        "orders: tags (deployed -> new):",
+        "  team: orders -> (none)",
+    ]
+    assert lines[4:6] == ["--- orders (deployed)", "+++ orders (local)"]
+    assert '-  "a": 1' in lines and '+  "a": 2' in lines
+
+
+def test_differences_of_an_identical_template_say_so() -> None:
+    found = Differences(True, {"a": 2}, False, (Change("X", "1", "2"),))
+    assert diffed(found)[-1] == "orders: template identical to the deployed one"
+
+
+def test_no_differences_is_one_line_plus_the_notes() -> None:
+    found = Differences(exists=True, deployed_template={"a": 2}, template_changed=False)
+    assert diffed(found, ["Orders: keeping deployed Enabled=false (spec default true)"]) == [
+        "orders: no differences (template, parameters and tags match the deployed stack)",
+        "  note: Orders: keeping deployed Enabled=false (spec default true)",
+    ]
+
+
+def test_a_stack_that_is_not_deployed_diffs_from_nothing() -> None:
+    found = Differences(
+        exists=False, deployed_template=None, template_changed=True, parameters=(Change("X", None, "1"),)
+    )
+    lines = diffed(found)
+    assert lines[:3] == [
+        "orders: not deployed; a deploy creates it",
+        "orders: parameters (deployed -> new):",
+        "  X: (none) -> 1",
+    ]
+    assert "--- orders (not deployed)" in lines
