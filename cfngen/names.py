@@ -79,6 +79,7 @@ log_group = _declare(Owner.FUNCTION, "LogGroup")
 code_bucket = _declare(Owner.FUNCTION, "CodeBucket", Section.PARAMETERS)
 code_key = _declare(Owner.FUNCTION, "CodeKey", Section.PARAMETERS)
 sources_policy = _declare(Owner.FUNCTION, "SourcesPolicy")
+event_invoke_config = _declare(Owner.FUNCTION, "EventInvokeConfig")
 function_name_output = _declare(Owner.FUNCTION, "FunctionName", Section.OUTPUTS)
 function_arn_output = _declare(Owner.FUNCTION, "FunctionArn", Section.OUTPUTS)
 

@@ -1,7 +1,8 @@
 """Sources that already exist: the stream, topic and bucket that the other examples create.
 
 ARNs and names use ${AWS::Partition}, ${AWS::Region} and ${AWS::AccountId}, so one template serves every
-account and region. Deploy after orders, alerts and uploads.
+account and region. Deploy after orders, alerts and uploads. Events SNS and S3 fail to deliver go to the alerts
+example's Failures topic.
 """
 
 from cfngen import KinesisStream, S3Bucket, SnsTopic, Stack
@@ -12,7 +13,13 @@ def arn(service: str, resource: str) -> str:
 
 
 stack = Stack("cfngen-demo-workers", description="cfngen example: a function consuming sources that already exist")
-worker = stack.function("Worker", code="functions/workers", handler="app.handler", runtime="python3.12")
+worker = stack.function(
+    "Worker",
+    code="functions/workers",
+    handler="app.handler",
+    runtime="python3.12",
+    on_failure=arn("sns", "cfngen-demo-failures"),
+)
 worker.add_event_source(
     KinesisStream.from_arn(arn("kinesis", "stream/cfngen-demo-orders"), name="Orders"),
     starting_position="LATEST",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from troposphere import Template
 
+from cfngen.builders import limits
 from cfngen.builders.function import add_function
 from cfngen.builders.sources import add_source
 from cfngen.builders.triggers import add_sources_policy, add_trigger
@@ -11,7 +12,8 @@ from cfngen.definitions import Stack
 
 
 def build(stack: Stack) -> Template:
-    t = Template()
+    """The stack's template, checked against CloudFormation's quotas (builders/limits.py) and sealed."""
+    t = limits.QuotaTemplate(stack)
     t.set_version("2010-09-09")
     if stack.description:
         t.set_description(stack.description)
@@ -23,4 +25,6 @@ def build(stack: Stack) -> Template:
         add_sources_policy(t, fn)
     for trigger in stack.triggers:
         add_trigger(t, trigger)
+    limits.check(t)
+    t.sealed = True
     return t

@@ -1,7 +1,10 @@
-"""A function's resources: code parameters, log group, role, the function, and its outputs.
+"""A function's resources: code parameters, log group, role, the function, its failure destination, and its outputs.
 
 Code location is a parameter pair, so the committed template changes only when infrastructure does;
 the log group is explicit (retention set, named after the stack) and wired in through LoggingConfig.
+A `kms_key` encrypts the environment and the log group; `on_failure` becomes an EventInvokeConfig whose
+OnFailure destination the role may send to. What checkov asks that cfngen does not do is waived on the
+resource (builders/scanner.py).
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from troposphere import awslambda as lam
 from troposphere import iam as tiam
 
 from cfngen import names
-from cfngen.builders import iam
-from cfngen.definitions import Function
+from cfngen.builders import iam, scanner
+from cfngen.definitions import Function, S3Trigger, SnsTopic, SnsTrigger
+from cfngen.definitions.checks import ARN
 
 
 def add_function(t: Template, fn: Function) -> None:
@@ -28,8 +32,10 @@ def add_function(t: Template, fn: Function) -> None:
             names.log_group(n),
             LogGroupName=Sub(f"/aws/lambda/${{AWS::StackName}}/{n}"),
             RetentionInDays=fn.log_retention_days,
+            **({} if fn.kms_key is None else {"KmsKeyId": iam.value(fn.kms_key)}),
         )
     )
+    scanner.skip(log_group, *([] if fn.kms_key else ["logs-aws-key"]))
     role = t.add_resource(
         tiam.Role(
             names.role(n),
@@ -49,6 +55,8 @@ def add_function(t: Template, fn: Function) -> None:
     }
     if fn.environment:
         props["Environment"] = lam.Environment(Variables={k: iam.value(v) for k, v in fn.environment.items()})
+    if fn.kms_key is not None:
+        props["KmsKeyArn"] = iam.value(fn.kms_key)
     if fn.description is not None:
         props["Description"] = fn.description
     if fn.reserved_concurrency is not None:
@@ -60,6 +68,16 @@ def add_function(t: Template, fn: Function) -> None:
     if fn.layers:
         props["Layers"] = [iam.value(arn) for arn in fn.layers]
     function = t.add_resource(lam.Function(names.function(n), **props))
+    scanner.skip(function, *_waivers(fn))
+    if fn.on_failure is not None:
+        t.add_resource(
+            lam.EventInvokeConfig(
+                names.event_invoke_config(n),
+                FunctionName=Ref(function),
+                Qualifier="$LATEST",
+                DestinationConfig=lam.DestinationConfig(OnFailure=lam.OnFailure(Destination=_destination(fn))),
+            )
+        )
     t.add_output(Output(names.function_name_output(n), Value=Ref(function), Description=f"{n}'s physical name"))
     t.add_output(Output(names.function_arn_output(n), Value=GetAtt(function, "Arn")))
 
@@ -69,7 +87,38 @@ def _runtime_statements(fn: Function) -> list[iam.Statement]:
     statements = [iam.allow("logs", ["CreateLogStream", "PutLogEvents"], [GetAtt(names.log_group(fn.name), "Arn")])]
     if fn.dead_letter_arn is not None:
         statements.append(iam.send_to(fn.dead_letter_arn))
+    if isinstance(fn.on_failure, SnsTopic):
+        statements.append(iam.allow("sns", ["Publish"], [_destination(fn)]))
+        topic_key = fn.on_failure.kms_key or ""
+        if ARN["kms-key"].fullmatch(topic_key):  # publishing to a topic with a customer-managed key uses the key
+            statements.append(iam.allow("kms", ["Decrypt", "GenerateDataKey"], [iam.value(topic_key)]))
+    elif fn.on_failure is not None:
+        statements.append(iam.send_to(fn.on_failure))
+    if fn.kms_key is not None:  # Lambda decrypts the environment as the function's role
+        statements.append(iam.allow("kms", ["Decrypt"], [iam.value(fn.kms_key)]))
     if fn.tracing == "Active":
         statements.append(iam.allow("xray", ["PutTelemetryRecords", "PutTraceSegments"], ["*"]))
     statements.extend(iam.user_statement(st) for st in fn.policies)
     return statements
+
+
+def _destination(fn: Function) -> object:
+    if isinstance(fn.on_failure, SnsTopic):  # a topic this stack creates: the Ref also orders the two
+        return Ref(names.topic(fn.on_failure.name))
+    return iam.value(str(fn.on_failure))
+
+
+def _waivers(fn: Function) -> list[str]:
+    """The checkov checks this function fails by design, named in builders/scanner.py with the reason."""
+    waivers = ["no-vpc"]
+    if fn.reserved_concurrency is None:
+        waivers.append("no-reserved-concurrency")
+    if fn.dead_letter_arn is None:
+        if fn.on_failure is not None:
+            waivers.append("failure-destination")
+        elif not any(isinstance(t, (SnsTrigger, S3Trigger)) for t in fn.triggers):
+            waivers.append("no-async-source")
+        # Pushed to by SNS or S3 with nowhere for failures to go: left for checkov to report.
+    if fn.kms_key is None and fn.environment:
+        waivers.append("environment-aws-key")
+    return waivers

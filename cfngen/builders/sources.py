@@ -15,7 +15,7 @@ from troposphere import GetAtt, Output, Ref, Select, Split, Sub, Template, kines
 from troposphere import dynamodb as ddb
 
 from cfngen import names
-from cfngen.builders import iam
+from cfngen.builders import iam, scanner
 from cfngen.builders.buckets import hardened_bucket_properties
 from cfngen.definitions import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source, Stack
 
@@ -104,13 +104,16 @@ def _table(t: Template, src: DynamoDBTable) -> None:
         "KeySchema": keys,
         "BillingMode": "PAY_PER_REQUEST",
         "PointInTimeRecoverySpecification": ddb.PointInTimeRecoverySpecification(PointInTimeRecoveryEnabled=True),
-        "SSESpecification": ddb.SSESpecification(SSEEnabled=True),
+        "SSESpecification": ddb.SSESpecification(SSEEnabled=True)
+        if src.kms_key is None
+        else ddb.SSESpecification(SSEEnabled=True, SSEType="KMS", KMSMasterKeyId=iam.value(src.kms_key)),
     }
     if src.stream_view is not None:
         props["StreamSpecification"] = ddb.StreamSpecification(StreamViewType=src.stream_view)
     if src.table_name is not None:
         props["TableName"] = src.table_name
     table = ddb.Table(names.table(src.name), **props)
+    scanner.skip(table, *([] if src.kms_key else ["table-aws-key"]))
     if src.retain:  # deleting the stack (or replacing the table) must not drop the data
         table.DeletionPolicy = table.UpdateReplacePolicy = "Retain"
     t.add_resource(table)
@@ -121,8 +124,8 @@ def _table(t: Template, src: DynamoDBTable) -> None:
 
 def _topic(t: Template, src: SnsTopic) -> None:
     props: dict[str, object] = {}
-    if src.kms_key is not None:
-        props["KmsMasterKeyId"] = src.kms_key
+    if src.kms_key is not None:  # always, for a topic the stack creates (definitions: SNS_MANAGED_KEY)
+        props["KmsMasterKeyId"] = iam.value(src.kms_key)
     if src.display_name is not None:
         props["DisplayName"] = src.display_name
     if src.topic_name is not None:
@@ -137,10 +140,8 @@ def _bucket(t: Template, stack: Stack, src: S3Bucket) -> None:
     configs, permissions = s3_notifications(stack, src)
     props: dict[str, object] = {
         "BucketName": bucket_name(stack, src),
-        **hardened_bucket_properties(),
+        **hardened_bucket_properties(versioned=src.versioning),
     }
-    if src.versioning:
-        props["VersioningConfiguration"] = s3.VersioningConfiguration(Status="Enabled")
     if configs:
         props["NotificationConfiguration"] = s3.NotificationConfiguration(LambdaConfigurations=configs)
     bucket = t.add_resource(s3.Bucket(names.bucket(src.name), **props))

@@ -52,10 +52,13 @@ def _stream_read(trigger: PullTrigger) -> list[iam.Statement]:
         streams: object = Sub(f"${{{names.table(src.name)}.Arn}}/stream/*")
     else:
         streams = iam.value(src.stream_arn.split("/stream/", 1)[0] + "/stream/*")
-    return [
+    statements = [
         iam.allow("dynamodb", iam.STREAM_READ["dynamodb"], [stream_arn(src)]),
         iam.allow("dynamodb", ["ListStreams"], [streams]),
     ]
+    if src.kms_key is not None:  # stream records of a table with a customer-managed key are encrypted with it
+        statements.append(iam.allow("kms", ["Decrypt"], [iam.value(src.kms_key)]))
+    return statements
 
 
 def add_sources_policy(t: Template, fn: Function) -> None:

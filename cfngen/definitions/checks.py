@@ -38,6 +38,8 @@ ARN = {  # an ARN of each kind that definitions accept, placeholders allowed
     "sns": re.compile(rf"arn:{_PARTITION}:sns:{_REGION}:{ACCOUNT}:[A-Za-z0-9_-]{{1,256}}"),
     "sqs": re.compile(rf"arn:{_PARTITION}:sqs:{_REGION}:{ACCOUNT}:[A-Za-z0-9_-]{{1,80}}(?:\.fifo)?"),
     "layer": re.compile(rf"arn:{_PARTITION}:lambda:{_REGION}:{ACCOUNT}:layer:[A-Za-z0-9_-]{{1,140}}:\d+"),
+    # A customer-managed key by key ARN (IAM grants and CloudWatch Logs need the key itself, not an alias).
+    "kms-key": re.compile(rf"arn:{_PARTITION}:kms:{_REGION}:{ACCOUNT}:key/(?:mrk-[0-9a-f]{{32}}|[0-9a-f-]{{36}})"),
 }
 BUCKET_NAME = re.compile(r"(?!xn--|sthree-)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
@@ -168,6 +170,7 @@ class Where:
             "sns": "arn:aws:sns:REGION:ACCOUNT:NAME",
             "sqs": "arn:aws:sqs:REGION:ACCOUNT:NAME",
             "layer": "arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION",
+            "kms-key": "arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (a customer-managed key's ARN)",
         }
         raise self.fail(
             fld,

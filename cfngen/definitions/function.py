@@ -7,7 +7,6 @@ policy statements. FUNCTION_OPTIONS, the names `stack.function` accepts, are the
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 from cfngen import awsdata
 from cfngen.definitions.checks import LOG_RETENTION_DAYS, RESERVED_ENV, Where
+from cfngen.definitions.policies import check_policies
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source
 from cfngen.definitions.triggers import EVENT_SOURCE_OPTIONS, EventSourceOptions, Trigger, new_trigger
 
@@ -41,6 +41,8 @@ class Function:
     tracing: str | None = None
     dead_letter_arn: str | None = None
     layers: tuple[str, ...] = ()
+    kms_key: str | None = None  # a customer-managed key for the environment and the log group
+    on_failure: str | SnsTopic | None = None  # where Lambda sends asynchronous invocations that failed every retry
     triggers: list[Trigger] = field(default_factory=list)
 
     def add_event_source(self, source: Source, **options: Unpack[EventSourceOptions]) -> Trigger:
@@ -77,6 +79,7 @@ class Function:
         return trigger
 
 
+ENVIRONMENT_MAX_BYTES = 4096  # Lambda: the sum of every key and value, UTF-8 encoded
 FUNCTION_OPTIONS = tuple(f.name for f in fields(Function) if f.name not in ("stack", "name", "triggers"))
 
 
@@ -98,6 +101,8 @@ def define_function(
     tracing: str | None,
     dead_letter_arn: str | None,
     layers: Sequence[str],
+    kms_key: str | None,
+    on_failure: str | SnsTopic | None,
 ) -> Function:
     """A Function whose every field passed its check (`w` names the function being defined)."""
     stack = w.stack
@@ -123,10 +128,12 @@ def define_function(
             _whole(w, "log_retention_days", log_retention_days, LOG_RETENTION_DAYS),
             LOG_RETENTION_DAYS,
         ),
-        policies=_policies(w, policies),
+        policies=check_policies(w, policies),
         tracing=None if tracing is None else w.choice("tracing", tracing, ("Active", "PassThrough")),
         dead_letter_arn=None if dead_letter_arn is None else w.arn("dead_letter_arn", dead_letter_arn, ("sqs", "sns")),
         layers=_layers(w, layers),
+        kms_key=None if kms_key is None else w.arn("kms_key", kms_key, ("kms-key",)),
+        on_failure=None if on_failure is None else _destination(w, on_failure),
     )
 
 
@@ -184,80 +191,33 @@ def _environment(w: Where, env: object) -> dict[str, str]:
         if not isinstance(value, str):
             raise w.fail("environment", f"value of {key} is {value!r}; allowed: a string")
     out = {k: env[k] for k in sorted(env)}
-    if len(json.dumps(out)) > 4096:
-        raise w.fail("environment", "is larger than 4 KB; allowed: at most 4 KB in all")
+    size = sum(len(_utf8(w, k, k)) + len(_utf8(w, k, v)) for k, v in out.items())
+    if size > ENVIRONMENT_MAX_BYTES:
+        raise w.fail(
+            "environment",
+            f"is {size:,} bytes (keys and values in UTF-8, as Lambda counts); allowed: at most 4 KB "
+            f"({ENVIRONMENT_MAX_BYTES:,} bytes) in all",
+            hint="keep large settings in SSM Parameter Store or S3 and pass their names",
+        )
     return out
 
 
-def _policies(w: Where, policies: object) -> tuple[Mapping[str, Any], ...]:
-    """Extra statements, held to the same least privilege as generated ones: no `*` or `service:*` actions,
-    and a `*` resource only for actions that IAM cannot scope to a resource (per cfn-lint's IAM data)."""
-    if isinstance(policies, (str, Mapping)) or not isinstance(policies, Sequence):
-        raise w.fail("policies", f"{policies!r} is not allowed; allowed: a list of IAM statement dicts")
-    return tuple(_statement(w, st) for st in policies)
+def _destination(w: Where, value: object) -> str | SnsTopic:
+    """An SQS queue or SNS topic ARN, or a topic of this stack (its Ref orders the two)."""
+    if isinstance(value, SnsTopic):
+        if value.stack is not None and value.stack is not w.stack:
+            raise w.fail("on_failure", f"SNS topic {value.name} belongs to stack {value.stack.name}",
+                         hint="refer to it with SnsTopic.from_arn(...) or its ARN")  # fmt: skip
+        return value if value.arn is None else value.arn
+    return w.arn("on_failure", value, ("sqs", "sns"))
 
 
-def _statement(w: Where, st: object) -> dict[str, Any]:
-    shape = "{'Action': ['s3:GetObject'], 'Resource': ['arn:aws:s3:::bucket/*']}"
-    if not isinstance(st, Mapping) or not all(isinstance(k, str) for k in st):
-        raise w.fail("policies", f"{st!r} is not allowed; allowed: a dict like {shape}")
-    w.reject_unknown(st, ("Effect", "Action", "Resource", "Condition", "Sid"), "an IAM statement")
-    if st.get("Effect", "Allow") not in ("Allow", "Deny"):
-        raise w.fail("policies", f"Effect {st.get('Effect')!r} is not allowed; allowed: Allow, Deny")
-    if "Sid" in st and not (isinstance(st["Sid"], str) and re.fullmatch(r"[A-Za-z0-9]+", st["Sid"])):
-        raise w.fail("policies", f"Sid {st['Sid']!r} is not allowed; allowed: letters and digits")
-    actions = st.get("Action")
-    actions = [actions] if isinstance(actions, str) else actions
-    if not isinstance(actions, (list, tuple)) or not actions:
-        raise w.fail("policies", f"Action {st.get('Action')!r} is not allowed; allowed: a list like {shape}")
-    for action in actions:
-        if not isinstance(action, str) or not re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9*]+", action):
-            raise w.fail("policies", f"action {action!r} is not allowed; allowed: service:Action")
-        if action.endswith(":*"):
-            raise w.fail(
-                "policies",
-                f"action {action!r} grants every action of the service; allowed: the actions the function needs",
-                hint="least privilege: name each action",
-            )
-    resources = st.get("Resource")
-    resources = [resources] if isinstance(resources, str) else resources
-    if not isinstance(resources, (list, tuple)) or not resources or not all(isinstance(r, str) for r in resources):
-        raise w.fail("policies", f"Resource {st.get('Resource')!r} is not allowed; allowed: a list of ARNs")
-    for r in resources:
-        w.placeholders("policies", r)
-    if "*" in resources and st.get("Effect", "Allow") == "Allow":
-        scoped = [a for a in actions if awsdata.action_takes_resources(a)]
-        if scoped:
-            raise w.fail(
-                "policies",
-                f"Resource '*' with {', '.join(scoped)}: these actions can be scoped; allowed: their exact ARNs",
-                hint="'*' is accepted only for actions IAM cannot scope to a resource (e.g. xray:PutTraceSegments)",
-            )
-    out: dict[str, Any] = {"Effect": st.get("Effect", "Allow"), "Action": list(actions), "Resource": list(resources)}
-    if "Condition" in st:
-        out["Condition"] = _condition(w, st["Condition"])
-    if "Sid" in st:
-        out["Sid"] = st["Sid"]
-    return out
-
-
-def _condition(w: Where, condition: object) -> dict[str, dict[str, Any]]:
-    """{operator: {key: value(s)}}, operators as IAM spells them (StringEquals, ForAnyValue:StringLike...)."""
-    import awacs.aws as aws
-
-    if not isinstance(condition, Mapping) or not condition:
-        raise w.fail("policies", f"Condition {condition!r} is not allowed; allowed: {{operator: {{key: value}}}}")
-    out = {}
-    for op, values in condition.items():
-        element = getattr(aws, str(op).replace(":", ""), None)
-        if not (isinstance(element, type) and issubclass(element, aws.ConditionElement)) or not isinstance(op, str):
-            raise w.fail("policies", f"Condition operator {op!r} is not allowed; allowed: an IAM condition operator "
-                         "such as StringEquals, ArnLike, ForAnyValue:StringLike, BoolIfExists")  # fmt: skip
-        if not isinstance(values, Mapping) or not values or not all(isinstance(k, str) for k in values):
-            raise w.fail("policies", f"Condition {op} {values!r} is not allowed; allowed: {{key: value or [values]}}")
-        w.json("policies", values)
-        out[op] = dict(values)
-    return out
+def _utf8(w: Where, key: str, text: str) -> bytes:
+    try:
+        return text.encode()
+    except UnicodeEncodeError as exc:  # a lone surrogate: no UTF-8 for it, and Lambda takes nothing else
+        raise w.fail("environment", f"{key} holds {text!r}, which is not valid Unicode ({exc.reason}); "
+                     "allowed: text UTF-8 can encode") from None  # fmt: skip
 
 
 def _layers(w: Where, layers: object) -> tuple[str, ...]:

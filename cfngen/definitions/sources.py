@@ -96,6 +96,7 @@ class DynamoDBTable(Source):
     stream_view: str | None = None
     table_name: str | None = None
     retain: bool = True  # DeletionPolicy/UpdateReplacePolicy Retain: a stack delete never drops the data
+    kms_key: str | None = None  # a customer-managed key's ARN; None: DynamoDB's AWS-owned key
     label: str = field(init=False, default="DynamoDB table")
 
     @classmethod
@@ -111,6 +112,7 @@ class DynamoDBTable(Source):
         stream_view: str | None,
         table_name: str | None,
         retain: bool,
+        kms_key: str | None,
     ) -> DynamoDBTable:
         """A table the stack creates, its fields checked."""
         w.text("partition_key", partition_key, max_len=255)
@@ -134,6 +136,7 @@ class DynamoDBTable(Source):
             stream_view=stream_view,
             table_name=table_name,
             retain=w.boolean("retain", retain),
+            kms_key=None if kms_key is None else w.arn("kms_key", kms_key, ("kms-key",)),
         )
 
     @classmethod
@@ -141,6 +144,11 @@ class DynamoDBTable(Source):
         _check_existing_arn(stream_arn, "dynamodb", "DynamoDBTable.from_stream_arn")
         table = stream_arn.split(":table/", 1)[-1].split("/", 1)[0]
         return cls(name=_existing_name(name, table), stack=None, stream_arn=stream_arn)
+
+
+# SNS's AWS-managed key: topics are encrypted at rest unless a customer-managed key is chosen. AWS services that
+# publish (S3, EventBridge, CloudWatch alarms...) cannot use it: its key policy cannot grant them (README, Security).
+SNS_MANAGED_KEY = "alias/aws/sns"
 
 
 @dataclass(eq=False)
@@ -155,8 +163,10 @@ class SnsTopic(Source):
     def define(
         cls, w: Where, name: str, *, kms_key: str | None, display_name: str | None, topic_name: str | None
     ) -> SnsTopic:
-        """A topic the stack creates, its fields checked."""
-        if kms_key is not None:
+        """A topic the stack creates, its fields checked; encrypted with SNS's AWS-managed key unless `kms_key`."""
+        if kms_key is None:
+            kms_key = SNS_MANAGED_KEY
+        else:
             w.text(
                 "kms_key",
                 kms_key,
@@ -164,6 +174,7 @@ class SnsTopic(Source):
                 pattern=re.compile(r"(alias/|arn:|[0-9a-f-]{36}$)\S+|[0-9a-f-]{36}"),
                 allowed="a key id, key ARN, alias/NAME or alias ARN",
             )
+            w.placeholders("kms_key", kms_key)
         if display_name is not None:
             w.text("display_name", display_name, max_len=100)
         if topic_name is not None:

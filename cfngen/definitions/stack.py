@@ -141,9 +141,16 @@ class Stack:
         tracing: str | None = None,
         dead_letter_arn: str | None = None,
         layers: Sequence[str] = (),
+        kms_key: str | None = None,
+        on_failure: str | SnsTopic | None = None,
         **unknown: Any,
     ) -> Function:
-        """A Lambda function with its role, log group and code parameters."""
+        """A Lambda function with its role, log group and code parameters.
+
+        `kms_key` (a customer-managed key's ARN) encrypts its environment variables and its log group;
+        `on_failure` (an SQS queue or SNS topic ARN, or a topic of this stack) receives asynchronous
+        invocations that failed every retry.
+        """
         Where(self, str(name)).reject_unknown(unknown, FUNCTION_OPTIONS, "stack.function")
         w = self._resource(Owner.FUNCTION, name, f"the function {name}")
         fn = define_function(
@@ -163,6 +170,8 @@ class Stack:
             tracing=tracing,
             dead_letter_arn=dead_letter_arn,
             layers=layers,
+            kms_key=kms_key,
+            on_failure=on_failure,
         )
         self.functions.append(fn)
         return fn
@@ -195,8 +204,10 @@ class Stack:
         stream_view: str | None = None,
         table_name: str | None = None,
         retain: bool = True,
+        kms_key: str | None = None,
     ) -> DynamoDBTable:
-        """An on-demand table with point-in-time recovery and encryption; stream_view makes it a source."""
+        """An on-demand table with point-in-time recovery and encryption (`kms_key`: a customer-managed key's
+        ARN; otherwise DynamoDB's AWS-owned key); stream_view makes it a source."""
         w = self._resource(Owner.DYNAMODB_TABLE, name, f"the DynamoDB table {name}")
         return self._add(
             DynamoDBTable.define(
@@ -209,6 +220,7 @@ class Stack:
                 stream_view=stream_view,
                 table_name=table_name,
                 retain=retain,
+                kms_key=kms_key,
             )
         )
 
@@ -220,7 +232,8 @@ class Stack:
         display_name: str | None = None,
         topic_name: str | None = None,
     ) -> SnsTopic:
-        """A standard SNS topic (Lambda cannot subscribe to FIFO topics)."""
+        """A standard SNS topic (Lambda cannot subscribe to FIFO topics), encrypted with `kms_key` (a key id, key
+        ARN, alias/NAME or alias ARN), by default SNS's AWS-managed key alias/aws/sns."""
         w = self._resource(Owner.SNS_TOPIC, name, f"the SNS topic {name}")
         return self._add(SnsTopic.define(w, name, kms_key=kms_key, display_name=display_name, topic_name=topic_name))
 

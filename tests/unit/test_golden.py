@@ -238,6 +238,19 @@ def case_sources_only() -> Stack:
 
 
 @case
+def case_customer_keys() -> Stack:
+    """Customer-managed keys (environment, log group, table, topic) and failure destinations for async callers."""
+    stack = _stack("golden-customer-keys", "customer-managed keys and failure destinations")
+    key = _arn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    failures = stack.sns_topic("Failures", kms_key=key)
+    table = stack.dynamodb_table("Ledger", partition_key="id", stream_view="NEW_IMAGE", kms_key=key)
+    reader = _fn(stack, "Reader", environment={"MODE": "strict"}, kms_key=key, on_failure=failures)
+    reader.add_event_source(table, starting_position="LATEST")
+    _fn(stack, "Sender", on_failure="arn:aws:sqs:eu-west-1:123456789012:golden-failures")
+    return stack
+
+
+@case
 def case_long_bucket_name() -> Stack:
     """A stack name longer than a bucket name may be: the prefix is cut and a digest keeps it unique."""
     stack = _stack("Golden-Stack-With-A-Very-Long-Name-That-Does-Not-Fit-In-A-Bucket")

@@ -19,6 +19,7 @@ def test_a_function_claims_its_ids_in_declaration_order_outputs_last() -> None:
         "FnCodeBucket",
         "FnCodeKey",
         "FnSourcesPolicy",
+        "FnEventInvokeConfig",
         "Outputs.FnFunctionName",
         "Outputs.FnFunctionArn",
     ]
