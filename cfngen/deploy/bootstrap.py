@@ -85,10 +85,9 @@ def template() -> Template:
         s3.Bucket(
             BUCKET,
             BucketName=Sub(_NAME.format(account="${AWS::AccountId}", region="${AWS::Region}")),
-            **hardened_bucket_properties(),
             # Versioned: an artifact overwritten or deleted outside cfngen stays recoverable for the
             # retention period (deploys compare checksums and upload ours again; see artifacts.py).
-            VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
+            **hardened_bucket_properties(versioned=True),
             LifecycleConfiguration=s3.LifecycleConfiguration(
                 Rules=[
                     # Expiration turns the current version noncurrent (a delete marker on top); the
