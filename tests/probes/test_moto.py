@@ -578,7 +578,7 @@ def test_unsupported_resource_types_are_listed_without_ids(moto_reset: Any) -> N
     AWS creates both.
 
     Workarounds: deploy/engine.py `outputs` (and every reader of stack_resources) skips entries without ids;
-    cfngen/cli/options.py quiets moto's logger so `--local` does not print those warnings.
+    the background emulator (cfngen/project_emulator.py) quiets moto's logger so its log is not full of them.
     """
     cf = moto_reset.client("cloudformation")
     cf.create_stack(StackName="push", TemplateBody=body(SUBSCRIPTION_AND_POLICY))
