@@ -240,3 +240,25 @@ def test_the_foreground_emulator_is_used_and_logs_requests_only_with_verbose(pro
     text = log.read_text()
     assert "cfngen local: stopped" in text
     assert ("HTTP/1.1" in text) is verbose
+
+
+EXISTING_SOURCE = """
+from cfngen import Stack
+from cfngen.definitions import KinesisStream
+
+stack = Stack("lp-existing")
+fn = stack.function("Reader", code="functions/orders", handler="app.handler", runtime="python3.12")
+clicks = KinesisStream.from_arn("arn:aws:kinesis:us-east-1:123456789012:stream/clicks")
+fn.add_event_source(clicks, starting_position="LATEST")
+"""
+
+
+def test_an_emulator_error_in_json_reads_as_an_error(project: Project) -> None:
+    """moto answers CloudFormation (XML) with Lambda's JSON error body when the mapping's stream does not exist."""
+    (project.root / "stacks/existing.py").write_text(textwrap.dedent(EXISTING_SOURCE))
+    deploy = project.run("deploy", "--local", "lp-existing")
+    assert deploy.returncode == 1
+    assert "error: AWS: ResourceNotFoundException: Invalid EventSourceArn (" in deploy.stderr
+    assert "StackName=lp-existing" in deploy.stderr
+    assert "Unable to parse" not in deploy.stderr and "invalid XML" not in deploy.stderr
+    assert "Traceback" not in deploy.stderr
