@@ -2,7 +2,9 @@
 
 It owns three things:
 
-- starting moto's WSGI app on a free loopback port and stopping it again (`emulator()`);
+- starting moto's WSGI app on a free loopback port and stopping it again (`emulator()`); every response
+  names the serving process in an X-Cfngen-Emulator-Pid header, so cfngen/project_emulator.py can tell the
+  project's emulator from whatever else may answer on a recorded port;
 - configuring it for cfngen: Lambda's docker mode off (so Invoke answers by echoing the payload instead
   of pulling a container image) and a clean state;
 - the client side: a boto3 Session with fake credentials and a region that never reads the user's
@@ -12,6 +14,8 @@ It owns three things:
 The endpoint is advertised as ``http://localhost:<port>`` although the socket is bound to 127.0.0.1:
 moto reads a CloudFormation TemplateURL on a non-AWS host path-style (``/<bucket>/<key>``) only when the
 host contains "localhost" (on ``127.0.0.1`` it takes "127" for the bucket), and S3 is path-style there.
+Which emulator a command uses (the project's, started in the background and kept) is
+cfngen/project_emulator.py's business; this module only runs one.
 
 moto and boto3 are imported inside the functions: importing this module must stay cheap, because the
 CLI imports it on every run, `--help` included.
@@ -21,28 +25,31 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import socket
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cfngen.errors import OperationFailed, UsageError
-from cfngen.interrupts import sigterm_as_interrupt
 
 if TYPE_CHECKING:
     import boto3
     from werkzeug.serving import BaseWSGIServer
 
-__all__ = ["FAKE_ACCOUNT_ID", "FAKE_CREDENTIAL", "Emulator", "emulator", "serve_forever"]
+__all__ = ["FAKE_ACCOUNT_ID", "FAKE_CREDENTIAL", "PID_HEADER", "Emulator", "emulator"]
 
 #: The account moto reports for every request (STS GetCallerIdentity, ARNs, ${AWS::AccountId}).
 FAKE_ACCOUNT_ID = "123456789012"
 #: Access key id and secret key the emulator's clients sign with; moto accepts anything.
 FAKE_CREDENTIAL = "testing"
+#: The response header that names the process serving the emulator.
+PID_HEADER = "X-Cfngen-Emulator-Pid"
+
+MISSING_MOTO_HINT = (
+    "pip install 'cfngen[local]'; with pipx: pipx inject cfngen 'moto[server]' (or pipx install 'cfngen[local]')"
+)
 
 _BIND_HOST = "127.0.0.1"
 # moto reads a TemplateURL on 127.0.0.1 virtual-host style
@@ -140,21 +147,6 @@ def emulator(region: str = "us-east-1", port: int = 0, *, log_requests: bool = F
         thread.join()
 
 
-def serve_forever(region: str = "us-east-1", port: int = 0, *, echo: Callable[[str], None] = print) -> None:
-    """Run the emulator in the foreground for `cfngen local` until Ctrl-C or SIGTERM."""
-    with emulator(region, port, log_requests=True) as emu, sigterm_as_interrupt():
-        echo(f"cfngen local: AWS emulator (moto) listening on {emu.endpoint_url}, region {region}")
-        echo("Point another shell at it with:")
-        for name, value in emu.env().items():
-            echo(f"  export {name}={shlex.quote(value)}")
-        echo("Press Ctrl-C to stop.")
-        try:
-            while True:
-                time.sleep(3600)  # time.sleep, unlike a bare lock wait, is interruptible on every OS
-        except KeyboardInterrupt:
-            echo("cfngen local: stopped")
-
-
 def _start_server(port: int, *, log_requests: bool) -> BaseWSGIServer:
     """Bind the socket here (errors surface in the caller) and wrap moto's WSGI app around it.
 
@@ -170,7 +162,7 @@ def _start_server(port: int, *, log_requests: bool) -> BaseWSGIServer:
         )
         from werkzeug.serving import make_server
     except ImportError as exc:
-        raise UsageError("the embedded emulator needs moto", hint="pip install 'cfngen[local]'") from exc
+        raise UsageError("the embedded emulator needs moto, which is not installed", hint=MISSING_MOTO_HINT) from exc
 
     class RequestHandler(MotoRequestHandler):
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -191,11 +183,24 @@ def _start_server(port: int, *, log_requests: bool) -> BaseWSGIServer:
         return make_server(
             _BIND_HOST,
             bound_port,
-            DomainDispatcherApplication(create_backend_app),
+            _tagged(DomainDispatcherApplication(create_backend_app)),
             threaded=True,
             request_handler=RequestHandler,
             fd=listener.fileno(),
         )
+
+
+def _tagged(app: Any) -> Any:
+    """Wrap a WSGI app so that every response carries this process's pid in PID_HEADER."""
+    pid = str(os.getpid())
+
+    def tagged(environ: dict[str, Any], start_response: Any) -> Any:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            return start_response(status, [*headers, (PID_HEADER, pid)], exc_info)
+
+        return app(environ, start)
+
+    return tagged
 
 
 def _check_localhost() -> None:

@@ -6,6 +6,7 @@ plugin so tests/integration and tests/probes share one server.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,17 @@ def example_stacks() -> list[Stack]:
     stacks = discover(STACKS_DIR)
     assert stacks, f"no stacks found in {STACKS_DIR}"
     return stacks
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_project_emulator_left_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A safety net for `--local` in tests: stop every project emulator recorded under this session's temp folders.
+
+    Tests that use `--local` stop their own emulator (and check that it is gone); this catches one that did
+    not, so no background process outlives the test run.
+    """
+    yield
+    from cfngen.project_emulator import stop
+
+    for state_file in tmp_path_factory.getbasetemp().glob("**/.cfngen/local.json"):
+        stop(state_file.parent)

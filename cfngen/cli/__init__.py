@@ -53,6 +53,11 @@ def aws_error(exc: Exception) -> str | None:
     """A botocore error as one line with a hint, or None for anything else (without importing botocore)."""
     if not type(exc).__module__.startswith("botocore"):
         return None
+    from cfngen.cli.unparsable import describe
+
+    unparsable = describe(exc)  # a JSON or HTML error body from the emulator, which botocore reads as bad XML
+    if unparsable is not None:
+        return unparsable
     name = type(exc).__name__
     hints = {
         "NoCredentialsError": "configure AWS credentials (or AWS_PROFILE), or try it with --local",

@@ -78,7 +78,11 @@ def aws_options(f: F) -> F:
     f = click.option("--region", envvar=["AWS_REGION", "AWS_DEFAULT_REGION"], help="AWS region.")(f)
     f = click.option("--profile", envvar="AWS_PROFILE", help="AWS profile.")(f)
     f = click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="Send every AWS call here (e.g. moto).")(f)
-    f = click.option("--local", is_flag=True, help="Use the embedded emulator (moto, in-process): no AWS account.")(f)
+    f = click.option(
+        "--local",
+        is_flag=True,
+        help="Use the project's emulator (moto; started in the background when none runs): no AWS account.",
+    )(f)
     return f
 
 
@@ -113,18 +117,15 @@ def aws_session(region: str | None, profile: str | None, endpoint_url: str | Non
     if not local:
         yield Aws(region=region, profile=profile, endpoint_url=endpoint_url)
         return
-    import logging
-    import warnings
+    from cfngen import config
+    from cfngen.local import Emulator
+    from cfngen.project_emulator import ensure_running
 
-    from cfngen.local import emulator
-
-    # moto warns once per resource type it skips (BucketPolicy, Subscription): known gaps, not news
-    # (probe: test_unsupported_resource_types_are_listed_without_ids).
-    warnings.filterwarnings("ignore", message="Tried to parse", category=UserWarning)
-    logging.getLogger("moto").setLevel(logging.ERROR)
-    with emulator(region or "us-east-1") as emu:
-        click.echo(f"embedded emulator (moto) at {emu.endpoint_url}, region {emu.region}", err=True)
-        yield Aws(region=emu.region, endpoint_url=emu.endpoint_url, base=emu.session())
+    found = ensure_running(config.work_dir(), region or "us-east-1")
+    click.echo(found.describe(), err=True)
+    # the emulator serves every region; the one it was started with is the default
+    emu = Emulator(endpoint_url=found.state.endpoint, region=region or found.state.region)
+    yield Aws(region=emu.region, endpoint_url=emu.endpoint_url, base=emu.session())
 
 
 def echo_io(*, err: bool = False) -> Io:

@@ -254,12 +254,19 @@ def test_delete(project: Path, moto_reset: Any) -> None:
 
 
 def test_deploy_local_needs_no_server_or_account(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`--local` starts moto in-process: no endpoint, no credentials, no account."""
+    """`--local` starts the project's emulator in the background: no endpoint, no credentials, no account."""
+    from cfngen.project_emulator import pid_running, read_state, stop
+
     for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION"):
         monkeypatch.delenv(key, raising=False)
-    result = run("deploy", "--local", "--json", "it-hello", "it-orders")
-    assert result.exit_code == 0, result.output
-    assert [r["result"] for r in json.loads(result.stdout)] == ["created", "created"]
+    try:
+        result = run("deploy", "--local", "--json", "it-hello", "it-orders")
+        assert result.exit_code == 0, result.output
+        assert [r["result"] for r in json.loads(result.stdout)] == ["created", "created"]
+    finally:
+        state = read_state(project / ".cfngen")
+        stop(project / ".cfngen")
+    assert state is not None and not pid_running(state.pid)
 
 
 def test_deploy_after_disable_keeps_the_mapping_disabled(project: Path, moto_reset: Any) -> None:

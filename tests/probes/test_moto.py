@@ -580,7 +580,7 @@ def test_unsupported_resource_types_are_listed_without_ids(moto_reset: Any) -> N
     AWS creates both.
 
     Workarounds: deploy/engine.py `outputs` (and every reader of stack_resources) skips entries without ids;
-    cfngen/cli/options.py quiets moto's logger so `--local` does not print those warnings.
+    the background emulator (cfngen/project_emulator.py) quiets moto's logger so its log is not full of them.
     """
     cf = moto_reset.client("cloudformation")
     cf.create_stack(StackName="push", TemplateBody=body(SUBSCRIPTION_AND_POLICY))
@@ -935,7 +935,8 @@ def test_execute_change_set_with_a_failing_resource_raises_an_unparseable_error(
     in events (CREATE_FAILED, then a rollback).
 
     Depends on it: on the emulator such a deploy fails with that error instead of a failed-resource report;
-    the report (deploy/engine.py `_execute`, events.py `first_failure`) is tested with the Stubber.
+    the report (deploy/engine.py `_execute`, events.py `first_failure`) is tested with the Stubber. The CLI
+    prints the body's type and message instead of the parser's complaint (cfngen/cli/unparsable.py).
     """
     cf = moto_reset.client("cloudformation")
     cf.create_change_set(
