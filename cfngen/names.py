@@ -32,6 +32,10 @@ class Owner(enum.Enum):
     PULL_TRIGGER = "pull"
     SNS_TRIGGER = "sns-push"
     S3_TRIGGER = "s3-push"
+    SQS_QUEUE = "sqs"
+    EVENT_BUS = "event-bus"
+    EVENT_RULE = "event-rule"
+    RULE_TRIGGER = "rule-target"
     # Claim only the bare name: an existing source emits no resource, a created bucket's physical name
     # ("bucket <name>") is claimed so two buckets cannot render the same name.
     EXISTING_SOURCE = "existing"
@@ -97,6 +101,24 @@ topic_arn_output = _declare(Owner.SNS_TOPIC, "TopicArn", Section.OUTPUTS)
 bucket = _declare(Owner.S3_BUCKET, "Bucket")
 bucket_policy = _declare(Owner.S3_BUCKET, "BucketPolicy")
 bucket_name_output = _declare(Owner.S3_BUCKET, "BucketName", Section.OUTPUTS)
+
+queue = _declare(Owner.SQS_QUEUE, "Queue")
+dead_letter_queue = _declare(Owner.SQS_QUEUE, "DeadLetterQueue")
+queue_policy = _declare(Owner.SQS_QUEUE, "QueuePolicy")
+queue_url_output = _declare(Owner.SQS_QUEUE, "QueueUrl", Section.OUTPUTS)
+queue_arn_output = _declare(Owner.SQS_QUEUE, "QueueArn", Section.OUTPUTS)
+dead_letter_queue_url_output = _declare(Owner.SQS_QUEUE, "DeadLetterQueueUrl", Section.OUTPUTS)
+
+event_bus = _declare(Owner.EVENT_BUS, "EventBus")
+event_bus_name_output = _declare(Owner.EVENT_BUS, "EventBusName", Section.OUTPUTS)
+event_bus_arn_output = _declare(Owner.EVENT_BUS, "EventBusArn", Section.OUTPUTS)
+
+rule = _declare(Owner.EVENT_RULE, "Rule")
+rule_enabled = _declare(Owner.EVENT_RULE, "Enabled", Section.PARAMETERS)
+rule_is_enabled = _declare(Owner.EVENT_RULE, "IsEnabled", Section.CONDITIONS)
+rule_arn_output = _declare(Owner.EVENT_RULE, "RuleArn", Section.OUTPUTS)
+
+rule_permission = _declare(Owner.RULE_TRIGGER, "Permission")
 
 mapping = _declare(Owner.PULL_TRIGGER, "Mapping")
 enabled = _declare(Owner.PULL_TRIGGER, "Enabled", Section.PARAMETERS)

@@ -6,6 +6,7 @@ from troposphere import Template
 
 from cfngen.builders import limits
 from cfngen.builders.function import add_function
+from cfngen.builders.rules import add_bus
 from cfngen.builders.sources import add_source
 from cfngen.builders.triggers import add_sources_policy, add_trigger
 from cfngen.definitions import Stack
@@ -17,6 +18,8 @@ def build(stack: Stack) -> Template:
     t.set_version("2010-09-09")
     if stack.description:
         t.set_description(stack.description)
+    for bus in stack.buses:
+        add_bus(t, bus)
     for source in stack.sources:
         if not source.existing:
             add_source(t, stack, source)

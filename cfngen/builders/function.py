@@ -15,7 +15,7 @@ from troposphere import iam as tiam
 
 from cfngen import names
 from cfngen.builders import iam, scanner
-from cfngen.definitions import Function, S3Trigger, SnsTopic, SnsTrigger
+from cfngen.definitions import Function, RuleTrigger, S3Trigger, SnsTopic, SnsTrigger, SqsQueue
 from cfngen.definitions.checks import ARN
 
 
@@ -92,6 +92,10 @@ def _runtime_statements(fn: Function) -> list[iam.Statement]:
         topic_key = fn.on_failure.kms_key or ""
         if ARN["kms-key"].fullmatch(topic_key):  # publishing to a topic with a customer-managed key uses the key
             statements.append(iam.allow("kms", ["Decrypt", "GenerateDataKey"], [iam.value(topic_key)]))
+    elif isinstance(fn.on_failure, SqsQueue):
+        statements.append(iam.allow("sqs", ["SendMessage"], [_destination(fn)]))
+        if fn.on_failure.kms_key is not None:  # sending to a queue with a customer-managed key uses the key
+            statements.append(iam.allow("kms", ["Decrypt", "GenerateDataKey"], [iam.value(fn.on_failure.kms_key)]))
     elif fn.on_failure is not None:
         statements.append(iam.send_to(fn.on_failure))
     if fn.kms_key is not None:  # Lambda decrypts the environment as the function's role
@@ -105,6 +109,8 @@ def _runtime_statements(fn: Function) -> list[iam.Statement]:
 def _destination(fn: Function) -> object:
     if isinstance(fn.on_failure, SnsTopic):  # a topic this stack creates: the Ref also orders the two
         return Ref(names.topic(fn.on_failure.name))
+    if isinstance(fn.on_failure, SqsQueue):  # a queue this stack creates
+        return GetAtt(names.queue(fn.on_failure.name), "Arn")
     return iam.value(str(fn.on_failure))
 
 
@@ -116,9 +122,9 @@ def _waivers(fn: Function) -> list[str]:
     if fn.dead_letter_arn is None:
         if fn.on_failure is not None:
             waivers.append("failure-destination")
-        elif not any(isinstance(t, (SnsTrigger, S3Trigger)) for t in fn.triggers):
+        elif not any(isinstance(t, (SnsTrigger, S3Trigger, RuleTrigger)) for t in fn.triggers):
             waivers.append("no-async-source")
-        # Pushed to by SNS or S3 with nowhere for failures to go: left for checkov to report.
+        # Pushed to by SNS, S3 or EventBridge with nowhere for failures to go: left for checkov to report.
     if fn.kms_key is None and fn.environment:
         waivers.append("environment-aws-key")
     return waivers

@@ -19,6 +19,8 @@ STREAM_READ = {
     # What Lambda's poller calls (AWSLambdaKinesisExecutionRole minus the account-wide ListStreams).
     "kinesis": ("DescribeStream", "DescribeStreamSummary", "GetRecords", "GetShardIterator", "ListShards"),
     "dynamodb": ("DescribeStream", "GetRecords", "GetShardIterator"),
+    # What Lambda's poller calls on a queue (AWSLambdaSQSQueueExecutionRole).
+    "sqs": ("ReceiveMessage", "DeleteMessage", "GetQueueAttributes"),
 }
 
 
@@ -82,16 +84,16 @@ def user_statement(st: Mapping[str, Any]) -> Statement:
     return aws.Statement(**kwargs)
 
 
-def deny_insecure_transport(bucket_arn: Resource, objects_arn: Resource) -> aws.PolicyDocument:
-    """Bucket policy: refuse any request not made over TLS (a Deny, so `s3:*` is the point)."""
+def deny_insecure_transport(*arns: Resource, service: str = "s3") -> aws.PolicyDocument:
+    """Bucket or queue policy: refuse any request not made over TLS (a Deny, so `s3:*` / `sqs:*` is the point)."""
     return document(
         [
             aws.Statement(
                 Sid="DenyInsecureTransport",
                 Effect=aws.Deny,
                 Principal=aws.Principal("*"),
-                Action=[aws.Action("s3", "*")],
-                Resource=[bucket_arn, objects_arn],
+                Action=[aws.Action(service, "*")],
+                Resource=list(arns),
                 Condition=aws.Condition(aws.Bool({"aws:SecureTransport": "false"})),
             )
         ]

@@ -1,4 +1,5 @@
-"""Resources for event sources the stack creates: Kinesis streams, DynamoDB tables, SNS topics, buckets.
+"""Resources for event sources the stack creates: Kinesis streams, DynamoDB tables, SNS topics, buckets, and
+(through builders/queues.py and builders/rules.py) SQS queues and EventBridge rules.
 
 Each is secure by default (encrypted; buckets private and TLS-only). A created bucket's name is computed
 in the template from the stack id (see bucket_name), so the same template deploys under any stack name,
@@ -17,7 +18,9 @@ from troposphere import dynamodb as ddb
 from cfngen import names
 from cfngen.builders import iam, scanner
 from cfngen.builders.buckets import hardened_bucket_properties
-from cfngen.definitions import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source, Stack
+from cfngen.builders.queues import add_queue
+from cfngen.builders.rules import add_rule
+from cfngen.definitions import DynamoDBTable, EventRule, KinesisStream, S3Bucket, SnsTopic, Source, SqsQueue, Stack
 
 # The UUID's first segment (8 lower-case hex digits) of the stack id, e.g. 51af3dc0 in
 # arn:aws:cloudformation:us-east-1:123456789012:stack/name/51af3dc0-da77-11e4-872e-1234567db123.
@@ -75,6 +78,10 @@ def add_source(t: Template, stack: Stack, source: Source) -> None:
         _topic(t, source)
     elif isinstance(source, S3Bucket):
         _bucket(t, stack, source)
+    elif isinstance(source, SqsQueue):
+        add_queue(t, source)
+    elif isinstance(source, EventRule):
+        add_rule(t, stack, source)
 
 
 def _stream(t: Template, src: KinesisStream) -> None:

@@ -1,6 +1,6 @@
 """Wiring sources to functions.
 
-Pull (Kinesis, DynamoDB): an event source mapping whose Enabled comes from a parameter, so enabling or
+Pull (Kinesis, DynamoDB, SQS): an event source mapping whose Enabled comes from a parameter, so enabling or
 disabling is a parameter-only stack update; it depends on the policy that grants the read, which AWS
 checks when the mapping is created. Push (SNS, S3): a Lambda permission scoped to the source, plus the
 subscription (SNS) or the bucket's notification (S3, emitted with the bucket in builders.sources).
@@ -16,16 +16,21 @@ from troposphere import iam as tiam
 
 from cfngen import names
 from cfngen.builders import iam
+from cfngen.builders.rules import add_rule_permission
 from cfngen.builders.sources import bucket_arn
 from cfngen.definitions import (
     DynamoDBTable,
     Function,
     KinesisStream,
     PullTrigger,
+    RuleTrigger,
     S3Bucket,
     S3Trigger,
     SnsTrigger,
+    SqsQueue,
+    SqsTrigger,
     Stack,
+    Trigger,
 )
 
 EXISTING_BUCKET_NOTE = (
@@ -42,8 +47,24 @@ def stream_arn(source: KinesisStream | DynamoDBTable) -> object:
     return iam.value(source.stream_arn)
 
 
-def _stream_read(trigger: PullTrigger) -> list[iam.Statement]:
+def queue_arn(source: SqsQueue) -> object:
+    return GetAtt(names.queue(source.name), "Arn") if source.arn is None else iam.value(source.arn)
+
+
+class _MaximumConcurrency(lam.ScalingConfig):  # type: ignore[misc]
+    """An event source mapping's ScalingConfig: troposphere's class of that name is the one of another resource
+    (MaxEnvironments) and refuses MaximumConcurrency; this keeps its type and takes the mapping's property."""
+
+    props = {"MaximumConcurrency": (int, True)}  # noqa: RUF012
+
+
+def _stream_read(trigger: PullTrigger | SqsTrigger) -> list[iam.Statement]:
     src = trigger.source
+    if isinstance(src, SqsQueue):
+        statements = [iam.allow("sqs", iam.STREAM_READ["sqs"], [queue_arn(src)])]
+        if src.kms_key is not None:  # messages encrypted with a customer-managed key are decrypted on receipt
+            statements.append(iam.allow("kms", ["Decrypt"], [iam.value(src.kms_key)]))
+        return statements
     if isinstance(src, KinesisStream):
         return [iam.allow("kinesis", iam.STREAM_READ["kinesis"], [stream_arn(src)])]
     # ListStreams has no resource-level scoping in IAM's model; scope it to the table's streams as SAM's
@@ -62,12 +83,14 @@ def _stream_read(trigger: PullTrigger) -> list[iam.Statement]:
 
 
 def add_sources_policy(t: Template, fn: Function) -> None:
-    """One policy per function granting every stream it reads; each mapping depends on it."""
-    pulls = [tr for tr in fn.triggers if isinstance(tr, PullTrigger)]
+    """One policy per function granting every stream and queue it reads; each mapping depends on it."""
+    pulls = [tr for tr in fn.triggers if isinstance(tr, (PullTrigger, SqsTrigger))]
     if not pulls:
         return
     statements = [st for tr in pulls for st in _stream_read(tr)]
-    statements += [iam.send_to(tr.on_failure_arn) for tr in pulls if tr.on_failure_arn is not None]
+    statements += [
+        iam.send_to(tr.on_failure_arn) for tr in pulls if isinstance(tr, PullTrigger) and tr.on_failure_arn is not None
+    ]
     t.add_resource(
         tiam.PolicyType(
             names.sources_policy(fn.name),
@@ -78,16 +101,18 @@ def add_sources_policy(t: Template, fn: Function) -> None:
     )
 
 
-def add_trigger(t: Template, trigger: PullTrigger | SnsTrigger | S3Trigger) -> None:
-    if isinstance(trigger, PullTrigger):
+def add_trigger(t: Template, trigger: Trigger) -> None:
+    if isinstance(trigger, (PullTrigger, SqsTrigger)):
         _mapping(t, trigger)
     elif isinstance(trigger, SnsTrigger):
         _sns(t, trigger)
+    elif isinstance(trigger, RuleTrigger):
+        add_rule_permission(t, trigger)
     else:
         _s3_permission(t, trigger)
 
 
-def _mapping(t: Template, tr: PullTrigger) -> None:
+def _mapping(t: Template, tr: PullTrigger | SqsTrigger) -> None:
     n = tr.name
     param = t.add_parameter(
         Parameter(
@@ -102,26 +127,17 @@ def _mapping(t: Template, tr: PullTrigger) -> None:
     t.add_condition(condition, Equals(Ref(param), "true"))
     props: dict[str, object] = {
         "FunctionName": Ref(names.function(tr.function.name)),
-        "EventSourceArn": stream_arn(tr.source),
-        "StartingPosition": tr.starting_position,
         # Fn::If rather than a bare Ref: a boolean on every engine (moto reads the string "false" as true;
         # probe: test_mapping_enabled_through_a_plain_ref_is_enabled_for_false).
         "Enabled": If(condition, True, False),
-    }
-    optional = {
-        "StartingPositionTimestamp": tr.starting_timestamp,
         "BatchSize": tr.batch_size,
         "MaximumBatchingWindowInSeconds": tr.batching_window_seconds,
-        "BisectBatchOnFunctionError": tr.bisect_on_error,
-        "MaximumRetryAttempts": tr.max_retries,
-        "MaximumRecordAgeInSeconds": tr.max_record_age_seconds,
-        "ParallelizationFactor": tr.parallelization_factor,
     }
-    props.update({k: v for k, v in optional.items() if v is not None})
-    if tr.on_failure_arn is not None:
-        props["DestinationConfig"] = lam.DestinationConfig(
-            OnFailure=lam.OnFailure(Destination=iam.value(tr.on_failure_arn))
-        )
+    if isinstance(tr, SqsTrigger):
+        props.update(_queue_options(tr))
+    else:
+        props.update(_stream_options(tr))
+    props = {k: v for k, v in props.items() if v is not None}
     if tr.filter_patterns:
         props["FilterCriteria"] = lam.FilterCriteria(Filters=[lam.Filter(Pattern=p) for p in tr.filter_patterns])
     mapping = lam.EventSourceMapping(names.mapping(n), **props)
@@ -134,6 +150,35 @@ def _mapping(t: Template, tr: PullTrigger) -> None:
     t.add_output(
         Output(names.mapping_id_output(n), Value=Ref(mapping), Description=f"{tr.source.name} -> {tr.function.name}")
     )
+
+
+def _stream_options(tr: PullTrigger) -> dict[str, object]:
+    options: dict[str, object] = {
+        "EventSourceArn": stream_arn(tr.source),
+        "StartingPosition": tr.starting_position,
+        "StartingPositionTimestamp": tr.starting_timestamp,
+        "BisectBatchOnFunctionError": tr.bisect_on_error,
+        "MaximumRetryAttempts": tr.max_retries,
+        "MaximumRecordAgeInSeconds": tr.max_record_age_seconds,
+        "ParallelizationFactor": tr.parallelization_factor,
+    }
+    if tr.on_failure_arn is not None:
+        options["DestinationConfig"] = lam.DestinationConfig(
+            OnFailure=lam.OnFailure(Destination=iam.value(tr.on_failure_arn))
+        )
+    return options
+
+
+def _queue_options(tr: SqsTrigger) -> dict[str, object]:
+    # moto ignores FunctionResponseTypes and ScalingConfig (probe: test_sqs_mapping_options_are_ignored); AWS
+    # needs them: emitted as AWS documents them.
+    return {
+        "EventSourceArn": queue_arn(tr.source),
+        "FunctionResponseTypes": ["ReportBatchItemFailures"] if tr.report_batch_item_failures else None,
+        "ScalingConfig": None
+        if tr.max_concurrency is None
+        else _MaximumConcurrency(MaximumConcurrency=tr.max_concurrency),
+    }
 
 
 def _sns(t: Template, tr: SnsTrigger) -> None:

@@ -6,6 +6,8 @@ package is pure data: no troposphere, no AWS.
 
     checks     where a check runs (Where) and the checks it offers; the allowed names, ARNs, placeholders, events
     sources    the event sources, created by a stack or existing (from_arn / from_name)
+    queues     SQS queues: created (encrypted, with a dead-letter queue) or existing; the visibility-timeout rule
+    rules      EventBridge rules, schedules (rate/cron checked) and buses
     triggers   the three ways a source reaches a function; their option fields and the checks on them
     function   Function, its add_event_source, and the checks on a function's fields
     stack      Stack: the definition calls and the logical-id namespace they share
@@ -28,16 +30,22 @@ from cfngen.definitions.checks import (
     STREAM_VIEWS,
 )
 from cfngen.definitions.function import FUNCTION_OPTIONS, Function
+from cfngen.definitions.queues import SqsQueue
+from cfngen.definitions.rules import EventBus, EventRule
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source
 from cfngen.definitions.stack import Stack
 from cfngen.definitions.triggers import (
     OPTION_NAMES,
     PULL_OPTIONS,
+    RULE_OPTIONS,
     S3_OPTIONS,
     SNS_OPTIONS,
+    SQS_OPTIONS,
     PullTrigger,
+    RuleTrigger,
     S3Trigger,
     SnsTrigger,
+    SqsTrigger,
     Trigger,
 )
 
@@ -51,21 +59,28 @@ __all__ = [
     "PULL_OPTIONS",
     "RESERVED_ENV",
     "RESOURCE_NAME",
+    "RULE_OPTIONS",
     "S3_EVENTS",
     "S3_OPTIONS",
     "SNS_OPTIONS",
+    "SQS_OPTIONS",
     "STACK_NAME",
     "STARTING_POSITIONS",
     "STREAM_VIEWS",
     "DynamoDBTable",
+    "EventBus",
+    "EventRule",
     "Function",
     "KinesisStream",
     "PullTrigger",
+    "RuleTrigger",
     "S3Bucket",
     "S3Trigger",
     "SnsTopic",
     "SnsTrigger",
     "Source",
+    "SqsQueue",
+    "SqsTrigger",
     "Stack",
     "Trigger",
 ]

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal, Unpack
 from cfngen import awsdata
 from cfngen.definitions.checks import LOG_RETENTION_DAYS, RESERVED_ENV, Where
 from cfngen.definitions.policies import check_policies
+from cfngen.definitions.queues import SqsQueue
+from cfngen.definitions.rules import EventRule
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source
 from cfngen.definitions.triggers import EVENT_SOURCE_OPTIONS, EventSourceOptions, Trigger, new_trigger
 
@@ -42,23 +44,26 @@ class Function:
     dead_letter_arn: str | None = None
     layers: tuple[str, ...] = ()
     kms_key: str | None = None  # a customer-managed key for the environment and the log group
-    on_failure: str | SnsTopic | None = None  # where Lambda sends asynchronous invocations that failed every retry
+    # where Lambda sends asynchronous invocations that failed every retry
+    on_failure: str | SnsTopic | SqsQueue | None = None
     triggers: list[Trigger] = field(default_factory=list)
 
     def add_event_source(self, source: Source, **options: Unpack[EventSourceOptions]) -> Trigger:
-        """Wire `source` to this function: a mapping for streams, permission + subscription for push.
+        """Wire `source` to this function: a mapping for streams and queues, permission + subscription for push,
+        permission + target for EventBridge rules and schedules.
 
         The options are those of the source's trigger (cfngen.definitions.triggers): PULL_OPTIONS for
-        Kinesis and DynamoDB, SNS_OPTIONS for SNS, S3_OPTIONS for S3.
+        Kinesis and DynamoDB, SQS_OPTIONS for SQS, SNS_OPTIONS for SNS, S3_OPTIONS for S3, RULE_OPTIONS for rules.
         """
         stack = self.stack
         stack._check_open()
         Where(stack, self.name).reject_unknown(options, EVENT_SOURCE_OPTIONS, "add_event_source")
-        if not isinstance(source, (KinesisStream, DynamoDBTable, SnsTopic, S3Bucket)):
+        if not isinstance(source, (KinesisStream, DynamoDBTable, SqsQueue, SnsTopic, S3Bucket, EventRule)):
             raise Where(stack, self.name).fail(
                 "source",
-                f"{source!r} is not an event source; allowed: KinesisStream, DynamoDBTable, "
-                "SnsTopic, S3Bucket (from stack.kinesis_stream(...) etc. or .from_arn(...))",
+                f"{source!r} is not an event source; allowed: KinesisStream, DynamoDBTable, SqsQueue, SnsTopic, "
+                "S3Bucket (from stack.kinesis_stream(...) etc. or .from_arn(...)), an EventBridge rule or schedule "
+                "(stack.event_rule(...), stack.schedule(...))",
             )
         where = Where(stack, f"{self.name}<-{source.name}")
         if source.stack is not None and source.stack is not stack:
@@ -102,7 +107,7 @@ def define_function(
     dead_letter_arn: str | None,
     layers: Sequence[str],
     kms_key: str | None,
-    on_failure: str | SnsTopic | None,
+    on_failure: str | SnsTopic | SqsQueue | None,
 ) -> Function:
     """A Function whose every field passed its check (`w` names the function being defined)."""
     stack = w.stack
@@ -202,12 +207,12 @@ def _environment(w: Where, env: object) -> dict[str, str]:
     return out
 
 
-def _destination(w: Where, value: object) -> str | SnsTopic:
-    """An SQS queue or SNS topic ARN, or a topic of this stack (its Ref orders the two)."""
-    if isinstance(value, SnsTopic):
+def _destination(w: Where, value: object) -> str | SnsTopic | SqsQueue:
+    """An SQS queue or SNS topic ARN, or a topic or queue of this stack (its Ref orders the two)."""
+    if isinstance(value, (SnsTopic, SqsQueue)):
         if value.stack is not None and value.stack is not w.stack:
-            raise w.fail("on_failure", f"SNS topic {value.name} belongs to stack {value.stack.name}",
-                         hint="refer to it with SnsTopic.from_arn(...) or its ARN")  # fmt: skip
+            raise w.fail("on_failure", f"{value.label} {value.name} belongs to stack {value.stack.name}",
+                         hint="refer to it with .from_arn(...) or its ARN")  # fmt: skip
         return value if value.arn is None else value.arn
     return w.arn("on_failure", value, ("sqs", "sns"))
 

@@ -82,8 +82,8 @@ class KinesisStream(Source):
 
     @classmethod
     def from_arn(cls, arn: str, name: str | None = None) -> KinesisStream:
-        _check_existing_arn(arn, "kinesis", "KinesisStream.from_arn")
-        return cls(name=_existing_name(name, arn.rsplit("/", 1)[-1]), stack=None, arn=arn)
+        check_existing_arn(arn, "kinesis", "KinesisStream.from_arn")
+        return cls(name=existing_name(name, arn.rsplit("/", 1)[-1]), stack=None, arn=arn)
 
 
 @dataclass(eq=False)
@@ -141,9 +141,9 @@ class DynamoDBTable(Source):
 
     @classmethod
     def from_stream_arn(cls, stream_arn: str, name: str | None = None) -> DynamoDBTable:
-        _check_existing_arn(stream_arn, "dynamodb", "DynamoDBTable.from_stream_arn")
+        check_existing_arn(stream_arn, "dynamodb", "DynamoDBTable.from_stream_arn")
         table = stream_arn.split(":table/", 1)[-1].split("/", 1)[0]
-        return cls(name=_existing_name(name, table), stack=None, stream_arn=stream_arn)
+        return cls(name=existing_name(name, table), stack=None, stream_arn=stream_arn)
 
 
 # SNS's AWS-managed key: topics are encrypted at rest unless a customer-managed key is chosen. AWS services that
@@ -183,8 +183,8 @@ class SnsTopic(Source):
 
     @classmethod
     def from_arn(cls, arn: str, name: str | None = None) -> SnsTopic:
-        _check_existing_arn(arn, "sns", "SnsTopic.from_arn")
-        return cls(name=_existing_name(name, arn.rsplit(":", 1)[-1]), stack=None, arn=arn)
+        check_existing_arn(arn, "sns", "SnsTopic.from_arn")
+        return cls(name=existing_name(name, arn.rsplit(":", 1)[-1]), stack=None, arn=arn)
 
 
 @dataclass(eq=False)
@@ -209,10 +209,10 @@ class S3Bucket(Source):
         if account is not None and not (isinstance(account, str) and re.fullmatch(ACCOUNT, account)):
             raise SpecError(f"account {account!r} is not allowed; allowed: 12 digits or ${{AWS::AccountId}}",
                             resource="S3Bucket.from_name", field="account")  # fmt: skip
-        return cls(name=_existing_name(name, bucket_name), stack=None, bucket_name=bucket_name, account=account)
+        return cls(name=existing_name(name, bucket_name), stack=None, bucket_name=bucket_name, account=account)
 
 
-def _check_existing_arn(arn: object, kind: str, where: str) -> None:
+def check_existing_arn(arn: object, kind: str, where: str) -> None:
     if not isinstance(arn, str) or not ARN[kind].fullmatch(arn):
         raise SpecError(
             f"{arn!r} is not a valid {kind} ARN",
@@ -222,7 +222,7 @@ def _check_existing_arn(arn: object, kind: str, where: str) -> None:
     # ARN admits ${...} only as the three placeholders, so a matching ARN needs no further check.
 
 
-def _existing_name(name: str | None, physical: str) -> str:
+def existing_name(name: str | None, physical: str) -> str:
     chosen = name if name is not None else _camel(physical)
     if not isinstance(chosen, str) or not RESOURCE_NAME.fullmatch(chosen):
         raise SpecError(

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from cfngen import names
 from cfngen.definitions.checks import BOOTSTRAP_STACK, RESOURCE_NAME, STACK_NAME, Where
 from cfngen.definitions.function import FUNCTION_OPTIONS, Function, define_function
+from cfngen.definitions.queues import SqsQueue
+from cfngen.definitions.rules import EventBus, EventRule
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source
 from cfngen.errors import SpecError
 from cfngen.names import Owner
@@ -56,6 +58,7 @@ class Stack:
         self.description = description
         self.functions: list[Function] = []
         self.sources: list[Source] = []
+        self.buses: list[EventBus] = []
         self._names: dict[str, str] = {}
         self._template: Template | None = None
 
@@ -142,13 +145,13 @@ class Stack:
         dead_letter_arn: str | None = None,
         layers: Sequence[str] = (),
         kms_key: str | None = None,
-        on_failure: str | SnsTopic | None = None,
+        on_failure: str | SnsTopic | SqsQueue | None = None,
         **unknown: Any,
     ) -> Function:
         """A Lambda function with its role, log group and code parameters.
 
         `kms_key` (a customer-managed key's ARN) encrypts its environment variables and its log group;
-        `on_failure` (an SQS queue or SNS topic ARN, or a topic of this stack) receives asynchronous
+        `on_failure` (an SQS queue or SNS topic ARN, or a topic or queue of this stack) receives asynchronous
         invocations that failed every retry.
         """
         Where(self, str(name)).reject_unknown(unknown, FUNCTION_OPTIONS, "stack.function")
@@ -244,6 +247,63 @@ class Stack:
         # Generated bucket names are lower-case: "Uploads" and "UPLOADS" would get the same one.
         self._claim(Owner.BUCKET_NAME, f"bucket {(bucket_name or name).lower()}", f"the S3 bucket {name}", w)
         return self._add(bucket)
+
+    def sqs_queue(
+        self,
+        name: str,
+        *,
+        visibility_timeout: int | None = None,
+        fifo: bool = False,
+        queue_name: str | None = None,
+        retention_seconds: int | None = None,
+        max_receive_count: int | None = 5,
+        kms_key: str | None = None,
+    ) -> SqsQueue:
+        """An SQS queue, encrypted (SQS-managed keys, or `kms_key`: a customer-managed key's ARN), TLS-only, with a
+        dead-letter queue receiving what failed `max_receive_count` times (None: no dead-letter queue). The
+        visibility timeout defaults to 6x the longest timeout of the functions consuming it."""
+        w = self._resource(Owner.SQS_QUEUE, name, f"the SQS queue {name}")
+        return self._add(
+            SqsQueue.define(
+                w,
+                name,
+                visibility_timeout=visibility_timeout,
+                fifo=fifo,
+                queue_name=queue_name,
+                retention_seconds=retention_seconds,
+                max_receive_count=max_receive_count,
+                kms_key=kms_key,
+            )
+        )
+
+    def event_bus(self, name: str, *, bus_name: str | None = None) -> EventBus:
+        """A custom EventBridge bus, named `bus_name` or `<stack name>-<name>`, for `event_rule(..., bus=...)`."""
+        w = self._resource(Owner.EVENT_BUS, name, f"the event bus {name}")
+        bus = EventBus.define(w, name, bus_name=bus_name)
+        self.buses.append(bus)
+        return bus
+
+    def event_rule(
+        self,
+        name: str,
+        *,
+        pattern: Mapping[str, Any],
+        bus: EventBus | None = None,
+        description: str | None = None,
+        enabled: bool = True,
+    ) -> EventRule:
+        """An EventBridge rule matching `pattern` on `bus` (default: the account's default bus); functions become
+        its targets with add_event_source(rule, input=...). `enabled` is a parameter switch, as for mappings."""
+        w = self._resource(Owner.EVENT_RULE, name, f"the EventBridge rule {name}")
+        return self._add(EventRule.define(w, name, pattern=pattern, bus=bus, description=description, enabled=enabled))
+
+    def schedule(
+        self, name: str, expression: str, *, description: str | None = None, enabled: bool = True
+    ) -> EventRule:
+        """An EventBridge schedule: `rate(5 minutes)` (minute/hour/day, singular for 1) or a six-field
+        `cron(minutes hours day-of-month month day-of-week year)`, in UTC."""
+        w = self._resource(Owner.EVENT_RULE, name, f"the schedule {name}")
+        return self._add(EventRule.define(w, name, schedule=expression, description=description, enabled=enabled))
 
     def _add(self, source: T) -> T:
         assert isinstance(source, Source)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, TypeVar
 
 from cfngen.definitions.checks import S3_EVENTS, STARTING_POSITIONS, STREAM_VIEWS, Where
+from cfngen.definitions.queues import SqsQueue, check_consumer
+from cfngen.definitions.rules import MAX_TARGETS, EventRule
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic
 from cfngen.names import Owner
 
@@ -89,6 +91,14 @@ def _key_part(where: Where, name: str, value: object) -> str:
     return where.text(name, value, max_len=1024)
 
 
+def _input(where: Where, name: str, value: object) -> str:
+    """A target's constant input: JSON EventBridge passes instead of the event (at most 8,192 characters)."""
+    text = where.json(name, value)
+    if len(text) > 8192:
+        raise where.fail(name, f"is {len(text):,} characters as JSON; allowed: at most 8,192")
+    return text
+
+
 @dataclass(eq=False)
 class PullTrigger:
     """An event source mapping: Lambda polls a Kinesis or DynamoDB stream."""
@@ -112,6 +122,41 @@ class PullTrigger:
     @property
     def name(self) -> str:
         """The mapping's name for `cfngen enable/disable`, and the stem of its logical ids."""
+        return f"{self.function.name}{self.source.name}"
+
+
+@dataclass(eq=False)
+class SqsTrigger:
+    """An event source mapping: Lambda polls an SQS queue. Same ids and Enabled switch as a stream's mapping."""
+
+    id_owner: ClassVar[Owner] = Owner.PULL_TRIGGER
+
+    function: Function
+    source: SqsQueue
+    batch_size: int | None = field(default=None, metadata=option(_whole(1, 10000)))
+    batching_window_seconds: int | None = field(default=None, metadata=option(_whole(0, 300)))
+    enabled: bool = field(default=True, metadata=option(_flag))
+    report_batch_item_failures: bool | None = field(default=None, metadata=option(_flag))
+    max_concurrency: int | None = field(default=None, metadata=option(_whole(2, 1000)))
+    filter_patterns: tuple[str, ...] = field(default=(), metadata=option(_filter_patterns))
+
+    @property
+    def name(self) -> str:
+        return f"{self.function.name}{self.source.name}"
+
+
+@dataclass(eq=False)
+class RuleTrigger:
+    """A function as a target of an EventBridge rule or schedule: the target and an invoke permission."""
+
+    id_owner: ClassVar[Owner] = Owner.RULE_TRIGGER
+
+    function: Function
+    source: EventRule
+    input: str | None = field(default=None, metadata=option(_input))  # canonical JSON
+
+    @property
+    def name(self) -> str:
         return f"{self.function.name}{self.source.name}"
 
 
@@ -144,8 +189,8 @@ class S3Trigger:
         return f"{self.function.name}{self.source.name}"
 
 
-Trigger = PullTrigger | SnsTrigger | S3Trigger
-T = TypeVar("T", PullTrigger, SnsTrigger, S3Trigger)
+Trigger = PullTrigger | SqsTrigger | SnsTrigger | S3Trigger | RuleTrigger
+T = TypeVar("T", PullTrigger, SqsTrigger, SnsTrigger, S3Trigger, RuleTrigger)
 
 
 def options_of(trigger: type[Trigger]) -> tuple[str, ...]:
@@ -156,7 +201,10 @@ def options_of(trigger: type[Trigger]) -> tuple[str, ...]:
 PULL_OPTIONS = options_of(PullTrigger)
 SNS_OPTIONS = options_of(SnsTrigger)
 S3_OPTIONS = options_of(S3Trigger)
-EVENT_SOURCE_OPTIONS = (*PULL_OPTIONS, *SNS_OPTIONS, *S3_OPTIONS)
+SQS_OPTIONS = options_of(SqsTrigger)
+RULE_OPTIONS = options_of(RuleTrigger)
+# Each name once, in the order of the first trigger that has it.
+EVENT_SOURCE_OPTIONS = tuple(dict.fromkeys((*PULL_OPTIONS, *SQS_OPTIONS, *SNS_OPTIONS, *S3_OPTIONS, *RULE_OPTIONS)))
 OPTION_NAMES = frozenset(EVENT_SOURCE_OPTIONS)
 
 
@@ -175,11 +223,14 @@ class EventSourceOptions(TypedDict, total=False):
     parallelization_factor: int | None
     on_failure_arn: str | None
     filter_patterns: Sequence[Mapping[str, Any]] | None
+    report_batch_item_failures: bool | None
+    max_concurrency: int | None
     filter_policy: Mapping[str, Any] | None
     filter_policy_scope: str | None
     events: Sequence[str] | None
     prefix: str | None
     suffix: str | None
+    input: Any
 
 
 def _apply(where: Where, trigger: T, given: Mapping[str, object]) -> T:
@@ -191,13 +242,27 @@ def _apply(where: Where, trigger: T, given: Mapping[str, object]) -> T:
     return trigger
 
 
-def new_trigger(
-    where: Where, fn: Function, source: KinesisStream | DynamoDBTable | SnsTopic | S3Bucket, given: Mapping[str, object]
-) -> Trigger:
+Wired = KinesisStream | DynamoDBTable | SqsQueue | SnsTopic | S3Bucket | EventRule
+
+
+def new_trigger(where: Where, fn: Function, source: Wired, given: Mapping[str, object]) -> Trigger:
     """The trigger wiring `source` to `fn`, refusing options of another kind of source."""
     if isinstance(source, (KinesisStream, DynamoDBTable)):
         where.reject_unknown(given, PULL_OPTIONS, f"a {source.label} source")
         return _apply(where, PullTrigger(fn, source, _start(where, source, given)), given)
+    if isinstance(source, SqsQueue):
+        where.reject_unknown(given, SQS_OPTIONS, "an SQS queue source")
+        return _sqs_batching(where, _apply(where, SqsTrigger(fn, source), given))
+    if isinstance(source, EventRule):
+        where.reject_unknown(given, RULE_OPTIONS, f"an {source.label} source")
+        targets = [t for t in fn.stack.triggers if isinstance(t, RuleTrigger) and t.source is source]
+        if len(targets) >= MAX_TARGETS:
+            raise where.fail(
+                "source",
+                f"rule {source.name} already has {MAX_TARGETS} targets; allowed: at most {MAX_TARGETS} (EventBridge)",
+                hint="define another rule with the same pattern",
+            )
+        return _apply(where, RuleTrigger(fn, source), given)
     if isinstance(source, SnsTopic):
         where.reject_unknown(given, SNS_OPTIONS, "an SNS topic source")
         sns = _apply(where, SnsTrigger(fn, source), given)
@@ -206,6 +271,22 @@ def new_trigger(
         return sns
     where.reject_unknown(given, S3_OPTIONS, "an S3 bucket source")
     return _s3_overlaps(where, _apply(where, S3Trigger(fn, source), given))
+
+
+def _sqs_batching(where: Where, tr: SqsTrigger) -> SqsTrigger:
+    """What Lambda refuses for a queue: more than 10 from FIFO, over 10 without a window, a window on FIFO."""
+    check_consumer(where, tr.source, tr.function)
+    size, window = tr.batch_size, tr.batching_window_seconds
+    if tr.source.fifo:
+        if size is not None and size > 10:
+            raise where.fail("batch_size", f"{size} is out of range for FIFO queue {tr.source.name}; allowed: 1 to 10")
+        if window is not None:
+            raise where.fail("batching_window_seconds", f"is not supported for FIFO queue {tr.source.name}; "
+                             "allowed: leave it unset")  # fmt: skip
+    elif size is not None and size > 10 and not window:
+        raise where.fail("batching_window_seconds", f"is needed with batch_size={size} (over 10) on a standard "
+                         "queue; allowed: 1 to 300 seconds")  # fmt: skip
+    return tr
 
 
 def _start(where: Where, source: KinesisStream | DynamoDBTable, given: Mapping[str, object]) -> str:
