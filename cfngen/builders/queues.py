@@ -10,7 +10,7 @@ from __future__ import annotations
 from troposphere import GetAtt, Output, Ref, Template, sqs
 
 from cfngen import names
-from cfngen.builders import iam
+from cfngen.builders import iam, scanner
 from cfngen.definitions import SqsQueue
 from cfngen.definitions.queues import DEAD_LETTER_RETENTION, DEAD_LETTER_SUFFIX
 
@@ -32,14 +32,18 @@ def add_queue(t: Template, q: SqsQueue) -> None:
         if q.queue_name is not None:
             base = q.queue_name.removesuffix(".fifo")
             dlq_props["QueueName"] = base + DEAD_LETTER_SUFFIX + (".fifo" if q.fifo else "")
-        dlq = t.add_resource(sqs.Queue(names.dead_letter_queue(q.name), **dlq_props))
+        dlq = sqs.Queue(names.dead_letter_queue(q.name), **dlq_props)
+        scanner.skip(dlq, *_waivers(q))
+        t.add_resource(dlq)
         props["RedrivePolicy"] = sqs.RedrivePolicy(
             deadLetterTargetArn=GetAtt(dlq, "Arn"), maxReceiveCount=q.max_receive_count
         )
         arns.append(GetAtt(dlq, "Arn"))
         refs.append(Ref(dlq))
         t.add_output(Output(names.dead_letter_queue_url_output(q.name), Value=Ref(dlq)))
-    queue = t.add_resource(sqs.Queue(names.queue(q.name), **props))
+    queue = sqs.Queue(names.queue(q.name), **props)
+    scanner.skip(queue, *_waivers(q))
+    t.add_resource(queue)
     t.add_resource(
         sqs.QueuePolicy(
             names.queue_policy(q.name),
@@ -49,3 +53,7 @@ def add_queue(t: Template, q: SqsQueue) -> None:
     )
     t.add_output(Output(names.queue_url_output(q.name), Value=Ref(queue)))
     t.add_output(Output(names.queue_arn_output(q.name), Value=GetAtt(queue, "Arn")))
+
+
+def _waivers(q: SqsQueue) -> list[str]:
+    return [] if q.kms_key is not None else ["queue-sqs-key"]

@@ -46,6 +46,11 @@ WAIVERS: dict[str, tuple[str, str]] = {
         "CKV_AWS_119",
         "encrypted at rest with DynamoDB's AWS-owned key; kms_key= sets a customer-managed key",
     ),
+    "queue-sqs-key": (
+        "CKV_AWS_27",
+        "encrypted at rest with SQS-managed keys (SqsManagedSseEnabled: SSE-SQS), which this check does not read; "
+        "kms_key= sets a customer-managed key",
+    ),
     # Buckets (builders/buckets.py: event-source buckets and the bootstrap artifact bucket)
     "no-access-logs": (
         "CKV_AWS_18",

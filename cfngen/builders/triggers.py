@@ -170,8 +170,6 @@ def _stream_options(tr: PullTrigger) -> dict[str, object]:
 
 
 def _queue_options(tr: SqsTrigger) -> dict[str, object]:
-    # moto ignores FunctionResponseTypes and ScalingConfig (probe: test_sqs_mapping_options_are_ignored); AWS
-    # needs them: emitted as AWS documents them.
     return {
         "EventSourceArn": queue_arn(tr.source),
         "FunctionResponseTypes": ["ReportBatchItemFailures"] if tr.report_batch_item_failures else None,

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from cfngen import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Stack
+from cfngen import DynamoDBTable, EventBus, KinesisStream, S3Bucket, SnsTopic, SqsQueue, Stack
 from cfngen.builders.triggers import notes
-from cfngen.definitions import PullTrigger, S3Trigger, SnsTrigger
+from cfngen.definitions import PullTrigger, RuleTrigger, S3Trigger, SnsTrigger, SqsTrigger
 from cfngen.lint import Linter
 
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / "golden"
@@ -259,6 +259,55 @@ def case_long_bucket_name() -> Stack:
     return stack
 
 
+@case
+def case_sqs_pull() -> Stack:
+    """Created queues (standard with every mapping option, FIFO with a customer key, no DLQ) and an existing one."""
+    stack = _stack("golden-sqs-pull")
+    worker = _fn(stack, "Worker", timeout=30)
+    slow = _fn(stack, "Slow", timeout=120)
+    work = stack.sqs_queue("Work", retention_seconds=86400)
+    worker.add_event_source(
+        work,
+        batch_size=20,
+        batching_window_seconds=2,
+        report_batch_item_failures=True,
+        max_concurrency=5,
+        filter_patterns=[{"body": {"kind": ["job"]}}],
+        enabled=False,
+    )
+    slow.add_event_source(work, batch_size=5)  # the visibility timeout follows the slowest consumer: 6 x 120 s
+    key = _arn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    orders = stack.sqs_queue("Orders", fifo=True, queue_name="golden-orders.fifo", max_receive_count=3, kms_key=key)
+    worker.add_event_source(orders, batch_size=10, report_batch_item_failures=True)
+    stack.sqs_queue("Plain", visibility_timeout=60, max_receive_count=None)
+    slow.add_event_source(SqsQueue.from_arn(_arn("sqs", "golden-jobs")))
+    _fn(stack, "Sender", on_failure=work)
+    return stack
+
+
+@case
+def case_event_rules() -> Stack:
+    """Rules on the default, a created and an existing bus; schedules (rate, cron); constant inputs."""
+    stack = _stack("golden-event-rules")
+    first = _fn(stack, "First", on_failure=_arn("sqs", "golden-failures"))
+    second = _fn(stack, "Second", dead_letter_arn=_arn("sqs", "golden-dlq"))
+    placed = stack.event_rule(
+        "OrderPlaced",
+        pattern={"source": ["shop.orders"], "detail": {"total": [{"numeric": [">", 100]}]}},
+        description="large orders",
+    )
+    first.add_event_source(placed)
+    second.add_event_source(placed, input={"from": "rule"})
+    bus = stack.event_bus("Shop")
+    first.add_event_source(stack.event_rule("Shipped", pattern={"detail-type": ["Shipped"]}, bus=bus))
+    theirs = stack.event_rule("Partner", pattern={"source": [{"prefix": "partner."}]},
+                              bus=EventBus.from_name("golden-partner-bus"), enabled=False)  # fmt: skip
+    second.add_event_source(theirs)
+    first.add_event_source(stack.schedule("Nightly", "cron(0 3 * * ? *)"), input={"job": "nightly"})
+    second.add_event_source(stack.schedule("Often", "rate(5 minutes)", enabled=False))
+    return stack
+
+
 # ----------------------------------------------------------------------------------------- golden files
 
 
@@ -431,8 +480,17 @@ def test_every_mapping_depends_on_the_policy_that_grants_its_read(subjects: list
     for label, stack, t in subjects:
         resources = _resources(t)
         pulls = [tr for tr in stack.triggers if isinstance(tr, PullTrigger)]
+        queues = [tr for tr in stack.triggers if isinstance(tr, SqsTrigger)]
         mappings = {n for n, r in resources.items() if r["Type"] == "AWS::Lambda::EventSourceMapping"}
-        assert mappings == {f"{tr.name}Mapping" for tr in pulls}, label
+        assert mappings == {f"{tr.name}Mapping" for tr in pulls + queues}, label  # type: ignore[operator]
+        for qt in queues:
+            mapping = resources[f"{qt.name}Mapping"]
+            policy_id = f"{qt.function.name}SourcesPolicy"
+            assert policy_id in _depends(mapping), label
+            props = mapping["Properties"]
+            assert "StartingPosition" not in props, label
+            needed = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+            assert needed <= _granted(t, [policy_id], props["EventSourceArn"]), label
         for tr in pulls:
             fn = tr.function.name
             mapping = resources[f"{tr.name}Mapping"]
@@ -458,7 +516,7 @@ def test_every_mapping_depends_on_the_policy_that_grants_its_read(subjects: list
 
 def test_every_mapping_is_enabled_through_its_parameter(subjects: list[Subject]) -> None:
     for label, stack, t in subjects:
-        for tr in (tr for tr in stack.triggers if isinstance(tr, PullTrigger)):
+        for tr in (tr for tr in stack.triggers if isinstance(tr, (PullTrigger, SqsTrigger))):
             mapping = _resources(t)[f"{tr.name}Mapping"]
             param = f"{tr.name}Enabled"
             enabled = mapping["Properties"]["Enabled"]
@@ -662,3 +720,56 @@ def test_golden_cases_cover_every_concern() -> None:
     assert any(tr.source.bucket_name for tr in triggers if isinstance(tr, S3Trigger) and not tr.source.existing)
     values = [v for s in stacks for fn in s.functions for v in fn.environment.values()]
     assert any("${AWS::" in v for v in values) and any("${" in v and "${AWS::" not in v for v in values)
+
+
+def test_queues_are_encrypted_tls_only_and_outlive_their_consumers(subjects: list[Subject]) -> None:
+    """Every created queue: encrypted, in a TLS-only policy, a visibility timeout >= each consumer's timeout (6x the
+    longest by default), a dead-letter queue with the redrive count unless max_receive_count=None."""
+    for label, stack, t in subjects:
+        resources = _resources(t)
+        for q in (s for s in stack.sources if isinstance(s, SqsQueue) and not s.existing):
+            props = resources[f"{q.name}Queue"]["Properties"]
+            queues = [f"{q.name}Queue"] + ([f"{q.name}DeadLetterQueue"] if q.max_receive_count else [])
+            for qid in queues:
+                p = resources[qid]["Properties"]
+                assert p.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in p, f"{label}: {qid} unencrypted"
+                assert p.get("FifoQueue", False) == q.fifo, label
+            policy = resources[f"{q.name}QueuePolicy"]["Properties"]
+            assert policy["Queues"] == [{"Ref": qid} for qid in queues], label
+            (deny,) = _statements(policy["PolicyDocument"])
+            assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            assert deny["Resource"] == [{"Fn::GetAtt": [qid, "Arn"]} for qid in queues], label
+            consumers = [tr.function.timeout for tr in stack.triggers if isinstance(tr, SqsTrigger) and tr.source is q]
+            wanted = q.visibility_timeout if q.visibility_timeout is not None else 6 * max(consumers, default=5)
+            assert props["VisibilityTimeout"] == wanted and all(wanted >= c for c in consumers), label
+            if q.max_receive_count:
+                assert props["RedrivePolicy"] == {
+                    "deadLetterTargetArn": {"Fn::GetAtt": [f"{q.name}DeadLetterQueue", "Arn"]},
+                    "maxReceiveCount": q.max_receive_count,
+                }, label
+            else:
+                assert "RedrivePolicy" not in props, label
+
+
+def test_rule_targets_have_a_permission_scoped_to_their_rule(subjects: list[Subject]) -> None:
+    for label, stack, t in subjects:
+        resources = _resources(t)
+        rules = [tr for tr in stack.triggers if isinstance(tr, RuleTrigger)]
+        for tr in rules:
+            rule = resources[f"{tr.source.name}Rule"]
+            fn_arn = {"Fn::GetAtt": [f"{tr.function.name}Function", "Arn"]}
+            (target,) = [x for x in rule["Properties"]["Targets"] if x["Arn"] == fn_arn]
+            assert target["Id"] == tr.function.name and target.get("Input") == tr.input, label
+            permission = resources[f"{tr.name}Permission"]["Properties"]
+            assert permission == {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": fn_arn,
+                "Principal": "events.amazonaws.com",
+                "SourceArn": {"Fn::GetAtt": [f"{tr.source.name}Rule", "Arn"]},
+            }, label
+            state = rule["Properties"]["State"]
+            assert state == {"Fn::If": [f"{tr.source.name}IsEnabled", "ENABLED", "DISABLED"]}, label
+            assert rule["Metadata"]["cfngen:enabled"] == {"Ref": f"{tr.source.name}Enabled"}, label
+        permissions = {n for n, r in resources.items() if r["Type"] == "AWS::Lambda::Permission"
+                       and r["Properties"]["Principal"] == "events.amazonaws.com"}  # fmt: skip
+        assert permissions == {f"{tr.name}Permission" for tr in rules}, label
