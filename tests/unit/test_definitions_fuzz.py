@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cfngen import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, SpecError, Stack, awsdata
+from cfngen import DynamoDBTable, EventBus, KinesisStream, S3Bucket, SnsTopic, SpecError, SqsQueue, Stack, awsdata
 from cfngen.definitions import (
     KEY_TYPES,
     LOG_RETENTION_DAYS,
@@ -220,6 +220,42 @@ SOURCE_ARGS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
         "display_name": st.text(max_size=12),
         "topic_name": st.from_regex(r"[A-Za-z0-9_.-]{1,20}", fullmatch=True),
     },
+    "sqs_queue": {
+        "visibility_timeout": st.integers(-1, 43201),
+        "fifo": st.booleans(),
+        "queue_name": st.one_of(st.from_regex(r"[A-Za-z0-9_-]{1,82}(\.fifo)?", fullmatch=True), st.just("a.fifo")),
+        "retention_seconds": st.integers(59, 1209601),
+        "max_receive_count": st.one_of(st.none(), st.integers(0, 1001)),
+        "kms_key": st.sampled_from([*placeholders("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab"), "alias/x"]),
+    },
+    "event_rule": {
+        "pattern": st.one_of(st.dictionaries(KEYS, JSONISH, max_size=3), st.just({"source": ["shop"]})),
+        "bus": st.one_of(st.just(None), st.builds(EventBus.from_name, st.sampled_from(["shop", "a/b.c"]))),
+        "description": st.text(max_size=12),
+        "enabled": st.booleans(),
+    },
+    "schedule": {
+        "expression": st.one_of(
+            st.sampled_from(
+                [
+                    "rate(1 minute)",
+                    "rate(5 minutes)",
+                    "rate(1 minutes)",
+                    "cron(0 3 * * ? *)",
+                    "cron(0 3 * * *)",
+                    "cron(0 3 ? * MON-FRI *)",
+                    "cron(* * * * * *)",
+                ]
+            ),
+            st.builds(
+                "cron({} {} {} {} {} {})".format,
+                *[st.sampled_from(["*", "?", "0", "L", "5W", "1-3", "*/5", "JAN", "MON#2", "99", "1,2", "-", "/"])] * 6,
+            ),
+            st.builds("rate({} {})".format, st.integers(-1, 3), st.sampled_from(["minute", "hours", "day", "x"])),
+        ),
+        "description": st.text(max_size=12),
+        "enabled": st.booleans(),
+    },
     "s3_bucket": {
         "versioning": st.booleans(),
         "bucket_name": st.one_of(
@@ -234,7 +270,8 @@ SOURCE_ARGS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
 @FUZZ
 @given(data=st.data())
 def test_source(base: Path, method: str, data: st.DataObject) -> None:
-    args = draw_args(data, {"name": RESOURCE_NAMES, **SOURCE_ARGS[method]}, "name", "partition_key")
+    args = draw_args(data, {"name": RESOURCE_NAMES, **SOURCE_ARGS[method]}, "name", "partition_key", "pattern",
+                     "expression")  # fmt: skip
     stack = new_stack(base)
     attempt(lambda: getattr(stack, method)(**args))
     assert_renders(stack)
@@ -245,6 +282,8 @@ EXISTING: dict[str, Callable[..., Any]] = {
     "dynamodb": DynamoDBTable.from_stream_arn,
     "sns": SnsTopic.from_arn,
     "s3": S3Bucket.from_name,
+    "sqs": SqsQueue.from_arn,
+    "bus": EventBus.from_name,
 }
 
 
@@ -256,6 +295,9 @@ EXISTING: dict[str, Callable[..., Any]] = {
             placeholders("kinesis", "stream/clicks")
             + placeholders("dynamodb", "table/audit/stream/2024-01-01T00:00:00.000")
             + placeholders("sns", "alerts")
+            + placeholders("sqs", "jobs")
+            + placeholders("sqs", "jobs.fifo")
+            + ["default", "partner/bus.x"]
             + ["data-${AWS::AccountId}-${AWS::Region}", "data", "Data", "${AWS::Partition}-x", "9lives"]
         )
     ),
@@ -263,7 +305,12 @@ EXISTING: dict[str, Callable[..., Any]] = {
 )
 def test_existing_sources(base: Path, kind: str, value: Any, name: Any) -> None:
     source = attempt(lambda: EXISTING[kind](value, name=name))
-    if source is not None:
+    if isinstance(source, EventBus):
+        stack = new_stack(base)
+        attempt(lambda: new_function(stack, "Function").add_event_source(stack.event_rule("R", pattern={"a": ["b"]},
+                                                                                         bus=source)))  # fmt: skip
+        assert_renders(stack)
+    elif source is not None:
         stack = new_stack(base)
         fn = new_function(stack, "Function")
         pull = isinstance(source, (KinesisStream, DynamoDBTable))
@@ -289,12 +336,22 @@ SNS_OPTIONS = {
     "filter_policy": st.dictionaries(KEYS, JSONISH, max_size=3),
     "filter_policy_scope": st.sampled_from(["MessageAttributes", "MessageBody"]),
 }
+SQS_OPTIONS = {
+    "batch_size": st.integers(0, 10001),
+    "batching_window_seconds": st.integers(-1, 301),
+    "enabled": st.booleans(),
+    "report_batch_item_failures": st.booleans(),
+    "max_concurrency": st.integers(0, 1001),
+    "filter_patterns": st.lists(st.dictionaries(KEYS, JSONISH, max_size=2), max_size=6),
+}
+RULE_OPTIONS = {"input": JSONISH}
 S3_OPTIONS = {
     "events": st.lists(st.sampled_from([*S3_EVENTS, "s3:Nope"]), max_size=3),
     "prefix": st.text(max_size=10),
     "suffix": st.text(max_size=10),
 }
-ALL_OPTIONS = {**PULL_OPTIONS, "starting_timestamp": TIMESTAMPS, **SNS_OPTIONS, **S3_OPTIONS}
+ALL_OPTIONS = {**PULL_OPTIONS, "starting_timestamp": TIMESTAMPS, **SNS_OPTIONS, **S3_OPTIONS, **SQS_OPTIONS,
+               **RULE_OPTIONS}  # fmt: skip
 SOURCES = [
     "kinesis",
     "dynamodb",
@@ -305,9 +362,19 @@ SOURCES = [
     "existing-dynamodb",
     "existing-sns",
     "existing-s3",
+    "sqs",
+    "sqs-fifo",
+    "existing-sqs",
+    "rule",
+    "schedule",
     "other-stack",
     "not-a-source",
 ]
+
+
+def name_timeout(name: str) -> int | None:
+    """Now and then an explicit visibility timeout, below some consumers' timeouts (new_function's is 3 s)."""
+    return {"Src0": 2, "Src1": None}.get(name, 30)
 
 
 def make_source(stack: Stack, base: Path, kind: str, name: str) -> Any:
@@ -323,6 +390,11 @@ def make_source(stack: Stack, base: Path, kind: str, name: str) -> Any:
         ),
         "existing-sns": lambda: SnsTopic.from_arn(placeholders("sns", "src")[1], name=name),
         "existing-s3": lambda: S3Bucket.from_name("src-${AWS::AccountId}-${AWS::Region}", name=name),
+        "sqs": lambda: stack.sqs_queue(name, visibility_timeout=name_timeout(name)),
+        "sqs-fifo": lambda: stack.sqs_queue(name, fifo=True, queue_name=f"{name.lower()}.fifo"),
+        "existing-sqs": lambda: SqsQueue.from_arn(placeholders("sqs", "src.fifo")[1], name=name),
+        "rule": lambda: stack.event_rule(name, pattern={"source": ["src"]}),
+        "schedule": lambda: stack.schedule(name, "rate(5 minutes)"),
         "other-stack": lambda: Stack("other", base_dir=base).sns_topic(name),
         "not-a-source": lambda: "arn:aws:sns:us-east-1:123456789012:src",
     }[kind]()
@@ -340,7 +412,13 @@ def test_add_event_source(base: Path, kinds: list[str], data: st.DataObject) -> 
         if source is None:
             continue
         pull = isinstance(source, (KinesisStream, DynamoDBTable))
-        own = PULL_OPTIONS if pull else SNS_OPTIONS if isinstance(source, SnsTopic) else S3_OPTIONS
+        own = (
+            PULL_OPTIONS if pull
+            else SNS_OPTIONS if isinstance(source, SnsTopic)
+            else SQS_OPTIONS if isinstance(source, SqsQueue)
+            else RULE_OPTIONS if not isinstance(source, S3Bucket)
+            else S3_OPTIONS
+        )  # fmt: skip
         options = draw_args(data, own, *(["starting_position"] if pull else []))
         if pull and options.get("starting_position") == "AT_TIMESTAMP" and data.draw(st.integers(0, 4)) > 0:
             options["starting_timestamp"] = data.draw(TIMESTAMPS, label="starting_timestamp")
