@@ -24,6 +24,7 @@ from cfngen.cli.options import (
     select_stacks,
     stack_options,
 )
+from cfngen.cli.progress import progress
 from cfngen.errors import CfngenError, OperationFailed
 from cfngen.interrupts import sigterm_as_interrupt
 
@@ -275,7 +276,8 @@ def delete(
         raise click.Abort()
     with aws_session(region, profile, endpoint_url, local) as aws, sigterm_as_interrupt():
         for stack in order:
-            delete_stack(aws, stack, echo_io(), timeout=timeout)
+            with progress(f"deleting {stack}"):
+                delete_stack(aws, stack, echo_io(), timeout=timeout)
             click.echo(f"{stack}: deleted")
 
 

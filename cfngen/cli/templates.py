@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cfngen.cli.options import fmt_option, select_stacks, stack_options
+from cfngen.cli.progress import progress
 from cfngen.errors import OperationFailed
 
 if TYPE_CHECKING:
@@ -106,7 +107,9 @@ def lint(
     selected = select_stacks(stacks_dir, stacks)
     total: list[Any] = []
     texts = [canonical_json(stack.template()) for stack in selected]
-    for stack, findings in zip(selected, linter.lint_many(texts), strict=True):
+    with progress(f"linting {len(texts)} template(s)"):
+        linted = linter.lint_many(texts)
+    for stack, findings in zip(selected, linted, strict=True):
         total += findings
         mark = click.style("ok", fg="green") if not failed(findings, strict=strict) else click.style("FAIL", fg="red")
         click.echo(f"{mark} {stack.name} ({len(findings)} finding(s))")

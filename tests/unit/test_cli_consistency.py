@@ -158,3 +158,31 @@ def test_shell_completion_names_stacks_and_functions(project: Path) -> None:
     assert _complete(project, "cfngen invoke cc-hello W") == ["World"]
     assert _complete(project, "cfngen deploy c") == ["cc-hello"]
     assert _complete(project, "cfngen logs cc-hello ") == ["Hello", "World"]
+
+
+def test_progress_in_ci_logs_is_one_plain_line(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cfngen.cli import progress
+
+    monkeypatch.setattr(progress, "PLAIN_AFTER", 0.0)  # every step counts as long
+    result = CliRunner().invoke(cli, ["lint", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.stderr.splitlines() if line.startswith("linting 1 template(s): ")]
+    assert "\r" not in result.output  # no redraws outside a terminal
+
+
+def test_progress_on_a_terminal_is_a_spinner_with_elapsed_time(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from cfngen.cli import progress
+
+    monkeypatch.setattr(progress, "_interactive", lambda: True)
+    monkeypatch.setattr(progress, "SHOW_AFTER", 0.0)
+
+    def slow(self: object, texts: list[str]) -> list[list[object]]:
+        time.sleep(0.35)
+        return [[] for _ in texts]
+
+    monkeypatch.setattr("cfngen.lint.Linter.lint_many", slow)
+    result = CliRunner().invoke(cli, ["lint"])
+    assert result.exit_code == 0, result.output
+    assert "\r| linting 1 template(s) 0." in result.stderr and "linting 1 template(s): 0." in result.stderr
