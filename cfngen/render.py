@@ -76,6 +76,12 @@ def committed_formats(templates_dir: Path, stack_name: str) -> list[str]:
     return [fmt for fmt in FORMATS if template_path(templates_dir, stack_name, fmt).is_file()]
 
 
+def other_formats(templates_dir: Path, stack_name: str, fmt: str) -> list[Path]:
+    """The stack's committed templates in formats other than `fmt`: stale once it renders as `fmt`."""
+    others = [f for f in committed_formats(templates_dir, stack_name) if f != fmt]
+    return [template_path(templates_dir, stack_name, f) for f in others]
+
+
 def drift(template: Template, templates_dir: Path, stack_name: str) -> list[Staleness]:
     """How each committed template of a stack differs from a fresh render; empty when all match (or none
     is committed). What deploys must be what was reviewed: a spec changed without `render`, or a

@@ -25,4 +25,5 @@ step "redeploy: nothing changed";                    "$cfngen" deploy --local cf
 step "invoke a function";                            "$cfngen" invoke --local cfngen-demo-hello --payload '{"order": 42}' --expect '{"order": 42}'
 step "enable the mapping created disabled";          "$cfngen" enable --local cfngen-demo-orders
 step "status";                                       "$cfngen" status --local
+step "outputs as env lines, for a shell or CI";      "$cfngen" outputs --local cfngen-demo-hello cfngen-demo-orders --format env
 step "stop the emulator (the trap does it on any exit)"

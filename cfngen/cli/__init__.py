@@ -17,8 +17,8 @@ from typing import Any
 
 import click
 
-from cfngen.cli import operate, ship, templates
-from cfngen.cli.options import debug_option
+from cfngen.cli import logs, operate, scaffold, ship, templates
+from cfngen.cli.options import debug_option, group_options
 from cfngen.errors import CfngenError
 
 
@@ -94,7 +94,7 @@ def _long_name(param: click.Option) -> str:
     return longest.lstrip("-")
 
 
-@click.group(cls=CfngenGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CfngenGroup, context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 @click.option(
     "--no-config",
     is_flag=True,
@@ -103,18 +103,22 @@ def _long_name(param: click.Option) -> str:
     callback=_load_config,
     help="Ignore [tool.cfngen] in pyproject.toml.",
 )
+@group_options
 @debug_option
 @click.version_option(package_name="cfngen")
-def cli() -> None:
+def cli(**_common: object) -> None:
     """Python stack definitions -> reviewed, linted CloudFormation for AWS Lambda.
 
     Stacks are defined in stacks/*.py, rendered into templates/ (committed), linted with cfn-lint, and
-    deployed through change sets. Try it without an AWS account: cfngen deploy --local.
+    deployed through change sets. Try it without an AWS account: cfngen init, then cfngen deploy --local.
+    The options before a command (--stacks-dir, --templates-dir, --no-color, --debug) apply to it as if
+    given after it.
     """
 
 
 # One list of every command; `--help` sorts them by name.
 for _command in (
+    scaffold.init,
     templates.render,
     templates.check,
     templates.lint,
@@ -129,8 +133,18 @@ for _command in (
     operate.enable,
     operate.disable,
     ship.local,
+    logs.logs,
 ):
+    # `cfngen --help` lists each command's first paragraph in full (click cuts it at ~45 characters), and
+    # every option's help names its environment variable (its default is shown: show_default above).
+    _command.short_help = " ".join((_command.help or "").split("\n\n")[0].split())
+    for _param in _command.params:
+        if isinstance(_param, click.Option):
+            _param.show_envvar = True
     cli.add_command(_command)
+for _param in cli.params:
+    if isinstance(_param, click.Option):
+        _param.show_envvar = True
 
 
 def main() -> None:

@@ -15,7 +15,9 @@ import click
 from cfngen.cli.options import (
     aws_options,
     aws_session,
-    debug_option,
+    common_options,
+    complete_functions,
+    complete_stacks,
     echo_io,
     select_stacks,
     stack_options,
@@ -29,26 +31,40 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@debug_option
+@common_options
 @aws_options
-@click.argument("stack")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.argument("stacks", nargs=-1, required=True, metavar="STACK...", shell_complete=complete_stacks)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "env"]),
+    default="text",
+    help="text: stack.key = value; json: {stack: {key: value}}; env: STACK_OUTPUT=value lines "
+    "(SHOP_AUDIT_FUNCTION_ARN), for `. file` or a CI env file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 def outputs(
-    stack: str, region: str | None, profile: str | None, endpoint_url: str | None, local: bool, as_json: bool
+    stacks_dir: Path,
+    templates_dir: Path,
+    stacks: tuple[str, ...],
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    local: bool,
+    fmt: str,
+    as_json: bool,
 ) -> None:
-    """Print a deployed stack's outputs."""
-    import json
+    """Print deployed stacks' outputs (exit 1 when a stack does not exist)."""
+    from cfngen.deploy import stacks as deployed
+    from cfngen.deploy.report import outputs_text
 
-    from cfngen.deploy import stacks
-
+    found: dict[str, dict[str, str]] = {}
     with aws_session(region, profile, endpoint_url, local) as aws:
         cfn = aws.client("cloudformation")
-        stacks.require(cfn, stack)
-        found = stacks.outputs(cfn, stack)
-    if as_json:
-        click.echo(json.dumps(found, indent=2, sort_keys=True))
-    for key, value in [] if as_json else found.items():
-        click.echo(f"{key} = {value}")
+        for stack in dict.fromkeys(stacks):
+            deployed.require(cfn, stack)
+            found[stack] = deployed.outputs(cfn, stack)
+    click.echo(outputs_text(found, "json" if as_json else fmt), nl=False)
 
 
 @click.command()
@@ -65,7 +81,10 @@ def status(
     local: bool,
     as_json: bool,
 ) -> None:
-    """Stack status, functions (runtime, code sha), mappings (state, batch size), push permissions."""
+    """Stack status, functions (runtime, code hash), mappings (state, batch size), push permissions.
+
+    A stack that is not deployed is reported as such (exit 0): status is a report, not an operation on it.
+    """
     import json
 
     from cfngen.deploy.status import lines, stack_status
@@ -82,10 +101,10 @@ def status(
 
 
 @click.command()
-@debug_option
+@common_options
 @aws_options
-@click.argument("stack")
-@click.argument("function", required=False)
+@click.argument("stack", shell_complete=complete_stacks)
+@click.argument("function", required=False, shell_complete=complete_functions)
 @click.option("--payload", help="JSON payload.")
 @click.option(
     "--payload-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="File with the payload."
@@ -96,10 +115,13 @@ def status(
     type=click.Choice(["RequestResponse", "Event", "DryRun"]),
     default="RequestResponse",
     show_default=True,
+    help="Invocation type: wait for the response, queue the event, or only check permissions.",
 )
-@click.option("--logs", is_flag=True, help="Print the decoded log tail.")
+@click.option("--logs", is_flag=True, help="Print the decoded log tail (the emulator runs no code: none there).")
 @click.option("--expect", help="JSON that the response must contain (a subset); exit 1 otherwise.")
 def invoke(
+    stacks_dir: Path,
+    templates_dir: Path,
     stack: str,
     function: str | None,
     region: str | None,
@@ -119,6 +141,12 @@ def invoke(
     expected = None if expect is None else _json_arg(expect, "--expect")
     with aws_session(region, profile, endpoint_url, local) as aws:
         _invoke_and_check(aws, stack, resolve_function(aws, stack, function), body, invocation_type, logs, expected)
+    if logs and local:
+        click.echo(
+            "note: no log tail: the emulator (moto) runs no function code, so Lambda returns no logs; "
+            "on AWS, `cfngen logs " + stack + "` reads the function's log group",
+            err=True,
+        )
 
 
 def _json_arg(text: str, flag: str) -> Any:
@@ -157,12 +185,14 @@ def _invoke_and_check(
 def _switch_command(enabled: bool) -> Callable[..., None]:
     verb = "enable" if enabled else "disable"
 
-    @debug_option
+    @common_options
     @aws_options
-    @click.argument("stack")
+    @click.argument("stack", shell_complete=complete_stacks)
     @click.argument("mappings", nargs=-1)
     @click.option("--timeout", type=float, default=None, help="Seconds to wait before giving up.")
     def command(
+        stacks_dir: Path,
+        templates_dir: Path,
         stack: str,
         mappings: tuple[str, ...],
         region: str | None,

@@ -40,16 +40,67 @@ debug_option = click.option(
 )
 
 
-def stack_options(f: F) -> F:
-    """Options every command that reads stack definitions shares (defined once, reused)."""
-    f = click.argument("stacks", nargs=-1, metavar="[STACK]...")(f)
+def no_color(ctx: click.Context) -> bool:
+    """Colour is off with --no-color (before or after the verb), NO_COLOR (any non-empty value) or TERM=dumb.
+    The one place that decides: it sets the context's colour, which click.echo obeys (and strips styles)."""
+    import os
+
+    root = ctx.find_root()
+    return bool(root.meta.get("cfngen.no_color") or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb")
+
+
+def _set_no_color(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.find_root().meta["cfngen.no_color"] = True
+    if no_color(ctx):
+        ctx.color = False
+    return value
+
+
+no_color_option = click.option(
+    "--no-color",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_set_no_color,
+    help="No colour codes in the output (also NO_COLOR=1 or TERM=dumb).",
+)
+
+
+def _or_group_value(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A group-level option (`cfngen --stacks-dir x status`) counts as if given after the verb; one given
+    after the verb wins. Otherwise the usual order: environment, [tool.cfngen], default."""
+    from click.core import ParameterSource
+
+    name = str(param.name)
+    parent = ctx.parent
+    given_before = parent is not None and parent.get_parameter_source(name) is ParameterSource.COMMANDLINE
+    if given_before and parent is not None and ctx.get_parameter_source(name) is not ParameterSource.COMMANDLINE:
+        return parent.params[name]
+    return value
+
+
+STACKS_DIR_HELP = "Where stack definitions (*.py) live."
+TEMPLATES_DIR_HELP = "Where rendered templates are committed."
+
+
+def group_options(f: F) -> F:
+    """The options every command takes, accepted before the verb too (the command's own value wins)."""
+    f = click.option("--templates-dir", type=click.Path(file_okay=False, path_type=Path), help=TEMPLATES_DIR_HELP)(f)
+    f = click.option("--stacks-dir", type=click.Path(file_okay=False, path_type=Path), help=STACKS_DIR_HELP)(f)
+    return no_color_option(f)
+
+
+def common_options(f: F) -> F:
+    """Options every command takes (defined once): where stacks and templates live, --no-color, --debug."""
     f = click.option(
         "--templates-dir",
         type=click.Path(file_okay=False, path_type=Path),
         default=Path("templates"),
         show_default=True,
         envvar="CFNGEN_TEMPLATES_DIR",
-        help="Where rendered templates are committed.",
+        callback=_or_group_value,
+        help=TEMPLATES_DIR_HELP,
     )(f)
     f = click.option(
         "--stacks-dir",
@@ -57,9 +108,56 @@ def stack_options(f: F) -> F:
         default=Path("stacks"),
         show_default=True,
         envvar="CFNGEN_STACKS_DIR",
-        help="Where stack definitions (*.py) live.",
+        callback=_or_group_value,
+        help=STACKS_DIR_HELP,
     )(f)
-    return debug_option(f)
+    return no_color_option(debug_option(f))
+
+
+def stack_options(f: F) -> F:
+    """[STACK]... and the common options: every command that reads stack definitions."""
+    f = click.argument("stacks", nargs=-1, metavar="[STACK]...", shell_complete=complete_stacks)(f)
+    return common_options(f)
+
+
+def _stack_files(ctx: click.Context) -> list[Path]:
+    stacks_dir = ctx.params.get("stacks_dir") or Path("stacks")
+    try:
+        return sorted(p for p in Path(stacks_dir).glob("*.py") if not p.name.startswith("_"))
+    except OSError:
+        return []
+
+
+_STACK_CALL = r"\bStack\(\s*(?:name\s*=\s*)?[\"']([^\"']+)[\"']"
+_FUNCTION_CALL = r"\.function\(\s*(?:name\s*=\s*)?[\"']([^\"']+)[\"']"
+
+
+def complete_stacks(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
+    """Stack names for shell completion, read from stacks/*.py as text: no import, no AWS."""
+    import re
+
+    found = {name for path in _stack_files(ctx) for name in re.findall(_STACK_CALL, _text(path))}
+    return sorted(name for name in found if name.startswith(incomplete))
+
+
+def complete_functions(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
+    """Function names of the stack named before, from the file that defines it (as text)."""
+    import re
+
+    stack = ctx.params.get("stack") or next(iter(ctx.params.get("stacks") or ()), None)
+    found: set[str] = set()
+    for path in _stack_files(ctx):
+        text = _text(path)
+        if stack is None or stack in re.findall(_STACK_CALL, text):
+            found |= set(re.findall(_FUNCTION_CALL, text))
+    return sorted(name for name in found if name.startswith(incomplete))
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def fmt_option(f: F) -> F:
@@ -67,16 +165,17 @@ def fmt_option(f: F) -> F:
         "--format",
         "fmt",
         type=click.Choice(["json", "yaml"]),
-        default="json",
-        show_default=True,
-        help="Template format.",
+        default=None,
+        help="Template format (default: json; check: the format committed).",
     )(f)
 
 
 def aws_options(f: F) -> F:
     """Where AWS calls go; shared by every command that talks to AWS."""
-    f = click.option("--region", envvar=["AWS_REGION", "AWS_DEFAULT_REGION"], help="AWS region.")(f)
-    f = click.option("--profile", envvar="AWS_PROFILE", help="AWS profile.")(f)
+    f = click.option(
+        "--region", envvar=["AWS_REGION", "AWS_DEFAULT_REGION"], help="AWS region (default: the profile's region)."
+    )(f)
+    f = click.option("--profile", envvar="AWS_PROFILE", help="AWS profile (default: boto3's credential chain).")(f)
     f = click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="Send every AWS call here (e.g. moto).")(f)
     f = click.option(
         "--local",
@@ -112,20 +211,60 @@ def select_stacks(stacks_dir: Path, names: tuple[str, ...]) -> list[Stack]:
 
 @contextlib.contextmanager
 def aws_session(region: str | None, profile: str | None, endpoint_url: str | None, local: bool) -> Iterator[Aws]:
+    """The run's AWS session; its first line on stderr names the target (see `target_line`)."""
     from cfngen.deploy.session import Aws
 
     if not local:
-        yield Aws(region=region, profile=profile, endpoint_url=endpoint_url)
+        aws = Aws(region=region, profile=profile, endpoint_url=endpoint_url)
+        click.echo(target_line(aws, profile=profile), err=True)
+        yield aws
         return
     from cfngen import config
     from cfngen.local import Emulator
     from cfngen.project_emulator import ensure_running
 
     found = ensure_running(config.work_dir(), region or "us-east-1")
-    click.echo(found.describe(), err=True)
     # the emulator serves every region; the one it was started with is the default
     emu = Emulator(endpoint_url=found.state.endpoint, region=region or found.state.region)
-    yield Aws(region=emu.region, endpoint_url=emu.endpoint_url, base=emu.session())
+    aws = Aws(region=emu.region, endpoint_url=emu.endpoint_url, base=emu.session())
+    click.echo(target_line(aws, emulator=True), err=True)
+    click.echo(found.describe(), err=True)
+    yield aws
+
+
+_IDENTITY_EVENT = "before-call.sts.GetCallerIdentity"
+
+
+def target_line(aws: Aws, *, profile: str | None = None, emulator: bool = False) -> str:
+    """`target: account A, region R, endpoint E` (or `profile P`, or `default credentials`), so nobody
+    mistakes the emulator for production. It costs one GetCallerIdentity, and only one per run: the
+    answer is handed back to any later GetCallerIdentity on the same client (the bootstrap bucket's name
+    needs the account too) without another request."""
+    import os
+    from types import SimpleNamespace
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    sts = aws.client("sts")
+    events = sts.meta.events
+    events.unregister(_IDENTITY_EVENT, unique_id="cfngen-identity")  # clients outlive a run in one process
+    try:
+        identity = sts.get_caller_identity()
+    except (BotoCoreError, ClientError) as exc:  # the command's own first call reports it, with its hint
+        account = f"unknown ({type(exc).__name__})"
+    else:
+        account = identity["Account"]
+        answer = (SimpleNamespace(status_code=200, headers={}), identity)
+        hand_back: Any = lambda **_kwargs: answer  # noqa: E731 - a before-call handler's answer replaces the request
+        events.register(_IDENTITY_EVENT, hand_back, unique_id="cfngen-identity")
+    endpoint = aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+    if emulator:
+        where = f"endpoint {endpoint} (the project's emulator)"
+    elif endpoint:
+        where = f"endpoint {endpoint}" + (f", profile {profile}" if profile else "")
+    else:
+        where = f"profile {profile}" if profile else "default credentials"
+    return f"target: account {account}, region {aws.region_name}, {where}"
 
 
 def echo_io(*, err: bool = False) -> Io:

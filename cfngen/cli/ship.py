@@ -17,12 +17,14 @@ from cfngen.cli.options import (
     artifact_options,
     aws_options,
     aws_session,
-    debug_option,
+    common_options,
+    complete_stacks,
     echo_io,
     exclude_option,
     select_stacks,
     stack_options,
 )
+from cfngen.cli.progress import progress
 from cfngen.errors import CfngenError, OperationFailed
 from cfngen.interrupts import sigterm_as_interrupt
 
@@ -97,10 +99,10 @@ def _check_reviewed(selected: Sequence[Stack], templates_dir: Path, *, render: b
 @click.option("--outputs-file", type=click.Path(dir_okay=False, path_type=Path), help="Write the outputs for CI.")
 @click.option(
     "--outputs-format",
-    type=click.Choice(["json", "env"]),
-    default="json",
-    show_default=True,
-    help="json: {stack: {key: value}}; env: STACK_KEY=value lines.",
+    type=click.Choice(["json", "env", "text"]),
+    default=None,
+    help="json: {stack: {key: value}}; env: STACK_OUTPUT=value lines (SHOP_AUDIT_FUNCTION_ARN); text: "
+    "stack.key = value. Into --outputs-file (default json), or printed when no file is given.",
 )
 @click.option(
     "--smoke-test",
@@ -130,7 +132,7 @@ def deploy(
     kms_key_id: str | None,
     exclude: tuple[str, ...],
     outputs_file: Path | None,
-    outputs_format: str,
+    outputs_format: str | None,
     smoke_test: Path | None,
     as_json: bool,
     strict: bool,
@@ -146,6 +148,9 @@ def deploy(
     from cfngen.deploy.pipeline import Settings, deploy_all
     from cfngen.render import write_atomic
 
+    if as_json and outputs_format and outputs_file is None:
+        raise click.UsageError("--outputs-format without --outputs-file prints to stdout, which --json uses: "
+                               "give --outputs-file")  # fmt: skip
     selected = select_stacks(stacks_dir, stacks)
     _check_reviewed(selected, templates_dir, render=render_first, err=as_json)
     settings = Settings(
@@ -177,8 +182,10 @@ def deploy(
     for line in report.summary(results, selected):
         io.echo(line)
     if outputs_file is not None:
-        write_atomic(outputs_file, report.outputs_text(results, outputs_format))
+        write_atomic(outputs_file, report.outputs_text(results, outputs_format or "json"))
         io.echo(f"outputs written to {outputs_file}")
+    elif outputs_format is not None:  # no file: the outputs go to stdout, in the format asked for
+        click.echo(report.outputs_text(results, outputs_format), nl=False)
     if as_json:
         click.echo(report.deploy_json(results))
 
@@ -190,7 +197,10 @@ def deploy(
 def package(
     stacks_dir: Path, templates_dir: Path, stacks: tuple[str, ...], exclude: tuple[str, ...], verbose: bool
 ) -> None:
-    """Build each function's deterministic zip into .cfngen/build; print its sha256 (the S3 key deploy uses).
+    """Build each function's deterministic zip into .cfngen/build; print its code hash and path.
+
+    The code hash is the first 12 hex digits of the zip's SHA-256, as deploy, diff and status print it;
+    the zip's file name (and its S3 key) is the whole SHA-256.
 
     Left out: __pycache__ and VCS files, secrets and tool caches (.env, .aws/, *.pem, .venv/, ...), what
     the project's .gitignore files ignore, and --exclude globs. pip takes its index from its own settings
@@ -200,7 +210,7 @@ def package(
 
     for stack in select_stacks(stacks_dir, stacks):
         for p in package_functions(stack, Settings(exclude=exclude)):
-            click.echo(f"{stack.name}.{p.function}: {_shown(p.path)} sha256={p.sha256} {p.size:,} bytes")
+            click.echo(f"{stack.name}.{p.function}: {_shown(p.path)} code {p.sha256[:12]} ({p.size:,} bytes)")
             if verbose:
                 for item in p.left_out:
                     click.echo(f"  left out {item.path} ({item.reason})")
@@ -212,9 +222,16 @@ def _shown(path: Path) -> Path:
 
 
 @click.command()
-@debug_option
+@common_options
 @aws_options
-def bootstrap(region: str | None, profile: str | None, endpoint_url: str | None, local: bool) -> None:
+def bootstrap(
+    stacks_dir: Path,
+    templates_dir: Path,
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    local: bool,
+) -> None:
     """Create (or find) the hardened artifact bucket stack that deploy uses by default.
 
     A bucket deleted outside cfngen is restored, a stack from an older cfngen is updated; a stack of that
@@ -227,13 +244,15 @@ def bootstrap(region: str | None, profile: str | None, endpoint_url: str | None,
 
 
 @click.command()
-@debug_option
+@common_options
 @aws_options
-@click.argument("stack")
+@click.argument("stacks", nargs=-1, required=True, metavar="STACK...", shell_complete=complete_stacks)
 @click.option("--yes", is_flag=True, help="Do not ask.")
-@click.option("--timeout", type=float, default=None, help="Seconds to wait before giving up.")
+@click.option("--timeout", type=float, default=None, help="Seconds to wait for each stack before giving up.")
 def delete(
-    stack: str,
+    stacks_dir: Path,
+    templates_dir: Path,
+    stacks: tuple[str, ...],
     region: str | None,
     profile: str | None,
     endpoint_url: str | None,
@@ -241,14 +260,25 @@ def delete(
     yes: bool,
     timeout: float | None,
 ) -> None:
-    """Delete a stack (asks unless --yes) and wait for it."""
+    """Delete stacks, last named first (asks once, unless --yes), waiting for each.
+
+    Stacks are deleted in the reverse of the order given, so a stack named after the stacks it uses goes
+    first (the order deploy created them in); the first failure stops the rest.
+    """
     from cfngen.deploy.engine import delete_stack
 
-    if not yes and not click.confirm(f"delete stack {stack} and every resource it holds?", default=False):
+    order = list(dict.fromkeys(reversed(stacks)))
+    if not yes and not click.confirm(
+        f"delete {'stack' if len(order) == 1 else 'stacks'} {', '.join(order)} and every resource "
+        f"{'it holds' if len(order) == 1 else 'they hold'}?",
+        default=False,
+    ):
         raise click.Abort()
     with aws_session(region, profile, endpoint_url, local) as aws, sigterm_as_interrupt():
-        delete_stack(aws, stack, echo_io(), timeout=timeout)
-    click.echo(f"{stack}: deleted")
+        for stack in order:
+            with progress(f"deleting {stack}"):
+                delete_stack(aws, stack, echo_io(), timeout=timeout)
+            click.echo(f"{stack}: deleted")
 
 
 @click.command()
@@ -313,12 +343,12 @@ def diff(
 
 
 @click.command()
-@debug_option
+@common_options
 @click.option("--region", default="us-east-1", show_default=True, help="The region clients default to.")
 @click.option("--port", type=int, default=5000, show_default=True, help="0 picks a free port.")
 @click.option("--stop", is_flag=True, help="Stop the project's background emulator (the one --local started).")
 @click.option("--verbose", is_flag=True, help="Log every request.")
-def local(region: str, port: int, stop: bool, verbose: bool) -> None:
+def local(stacks_dir: Path, templates_dir: Path, region: str, port: int, stop: bool, verbose: bool) -> None:
     """Run the project's emulator in the foreground (the --local commands use it), or --stop the background one."""
     from cfngen import config
     from cfngen.project_emulator import STATE_FILE, run_foreground

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cfngen.cli.options import fmt_option, select_stacks, stack_options
+from cfngen.cli.progress import progress
 from cfngen.errors import OperationFailed
 
 if TYPE_CHECKING:
@@ -28,33 +29,50 @@ def _notes(stack: Stack) -> None:
 @click.command()
 @stack_options
 @fmt_option
-def render(stacks_dir: Path, templates_dir: Path, stacks: tuple[str, ...], fmt: str) -> None:
-    """Write templates/<stack>.json for every stack (or the named ones)."""
-    from cfngen.render import render_text, template_path, write_atomic
+def render(stacks_dir: Path, templates_dir: Path, stacks: tuple[str, ...], fmt: str | None) -> None:
+    """Write templates/<stack>.json (or .yaml) for every stack, or the named ones.
 
+    A stack has one committed template: rendering it in one format removes its template in the other.
+    """
+    from cfngen.render import other_formats, render_text, template_path, write_atomic
+
+    fmt = fmt or "json"
     selected = select_stacks(stacks_dir, stacks)
     texts = [(s, template_path(templates_dir, s.name, fmt), render_text(s.template(), fmt)) for s in selected]
     for stack, path, text in texts:  # everything rendered before anything is written
         state = "wrote" if write_atomic(path, text) else "unchanged"
         click.echo(f"{state:9} {path}")
+        for stale in other_formats(templates_dir, stack.name, fmt):
+            stale.unlink()
+            click.echo(f"{'removed':9} {stale} (the stack is rendered as {fmt} now)")
         _notes(stack)
 
 
 @click.command()
 @stack_options
 @fmt_option
-def check(stacks_dir: Path, templates_dir: Path, stacks: tuple[str, ...], fmt: str) -> None:
-    """Exit 1 with a diff when a committed template is stale, missing or has no stack."""
-    from cfngen.render import render_text, staleness, template_path
+def check(stacks_dir: Path, templates_dir: Path, stacks: tuple[str, ...], fmt: str | None) -> None:
+    """Exit 1 with a diff when a committed template is stale, missing or has no stack.
+
+    The format is --format (or `format` in [tool.cfngen]), else the one committed for each stack (json
+    when none is).
+    """
+    from cfngen.render import FORMATS, committed_formats, render_text, staleness, template_path
 
     selected = select_stacks(stacks_dir, stacks)
-    results = [staleness(template_path(templates_dir, s.name, fmt), render_text(s.template(), fmt)) for s in selected]
+    results = []
+    for s in selected:
+        for f in [fmt] if fmt else committed_formats(templates_dir, s.name) or ["json"]:
+            results.append(staleness(template_path(templates_dir, s.name, f), render_text(s.template(), f)))
     orphans = []
     if not stacks and templates_dir.is_dir():
-        expected = {r.path.name for r in results}
-        orphans = sorted(p for p in templates_dir.glob(f"*.{fmt}") if p.name not in expected)
+        expected = {r.path.name for r in results} | {f"{s.name}.{f}" for s in selected for f in FORMATS}
+        formats = [fmt] if fmt else list(FORMATS)
+        orphans = sorted(p for f in formats for p in templates_dir.glob(f"*.{f}") if p.name not in expected)
     for result in results:
-        if result.stale:
+        if result.stale and not result.path.exists():
+            click.echo(f"{result.path}: missing (run `cfngen render`)")
+        elif result.stale:
             click.echo(result.diff, nl=False)
     for orphan in orphans:
         click.echo(f"{orphan}: no stack renders this template (delete it, or restore its stack)")
@@ -89,7 +107,9 @@ def lint(
     selected = select_stacks(stacks_dir, stacks)
     total: list[Any] = []
     texts = [canonical_json(stack.template()) for stack in selected]
-    for stack, findings in zip(selected, linter.lint_many(texts), strict=True):
+    with progress(f"linting {len(texts)} template(s)"):
+        linted = linter.lint_many(texts)
+    for stack, findings in zip(selected, linted, strict=True):
         total += findings
         mark = click.style("ok", fg="green") if not failed(findings, strict=strict) else click.style("FAIL", fg="red")
         click.echo(f"{mark} {stack.name} ({len(findings)} finding(s))")

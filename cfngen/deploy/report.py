@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,15 +83,32 @@ def _changed(stack: str, what: str, changes: Sequence[Change], shown: Callable[[
     ]
 
 
-def outputs_text(results: Sequence[Result], fmt: str) -> str:
-    """json: {stack: {key: value}}; env: STACK_KEY=value lines (upper-cased, non-alphanumerics -> _)."""
+def outputs_text(results: Sequence[Result] | Mapping[str, Mapping[str, str]], fmt: str) -> str:
+    """Outputs by stack (deploy results, or {stack: {key: value}}) as text in `fmt`:
+    json: {stack: {key: value}}; env: STACK_OUTPUT=value lines (see `env_key`), shell-quoted;
+    text: `stack.key = value` lines."""
+    found = results if isinstance(results, Mapping) else {r.stack: r.outputs for r in results}
     if fmt == "json":
-        return json.dumps({r.stack: r.outputs for r in results}, indent=2, sort_keys=True) + "\n"
+        return json.dumps({stack: dict(outs) for stack, outs in found.items()}, indent=2, sort_keys=True) + "\n"
+    if fmt == "text":
+        return "".join(f"{stack}.{key} = {value}\n" for stack, outs in found.items() for key, value in outs.items())
     return "".join(
-        f"{re.sub(r'[^A-Z0-9]+', '_', f'{r.stack}_{key}'.upper())}={shlex.quote(value)}\n"
-        for r in results
-        for key, value in sorted(r.outputs.items())
+        f"{env_key(stack, key)}={shlex.quote(value)}\n"
+        for stack, outs in found.items()
+        for key, value in sorted(outs.items())
     )
+
+
+def env_key(stack: str, output: str) -> str:
+    """`<STACK>_<OUTPUT>` with word boundaries kept: camel case split, anything not a letter or digit
+    -> `_`, upper-cased (`shop`, `AuditFunctionArn` -> `SHOP_AUDIT_FUNCTION_ARN`; `KMSKeyId` -> `KMS_KEY_ID`)."""
+
+    def words(text: str) -> str:
+        text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", text)  # an acronym before a word: KMSKey -> KMS_Key
+        return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)  # lower (or digit) to upper: AuditFunction
+
+    joined = f"{words(stack)}_{words(output)}"
+    return re.sub(r"[^A-Z0-9]+", "_", joined.upper()).strip("_")
 
 
 def deploy_json(results: Sequence[Result]) -> str:

@@ -41,7 +41,7 @@ def stack_status(aws: AwsClients, stack: str) -> dict[str, Any]:
                     "logical_id": logical,
                     "name": physical,
                     "runtime": conf.get("Runtime"),
-                    "code_sha256": conf.get("CodeSha256"),
+                    "code_sha256": hex_sha256(conf.get("CodeSha256")),
                     "last_modified": conf.get("LastModified"),
                 }
             )
@@ -62,6 +62,19 @@ def stack_status(aws: AwsClients, stack: str) -> dict[str, Any]:
                 {"logical_id": logical, "present": res.get("ResourceStatus", "").endswith("_COMPLETE")}
             )
     return report
+
+
+def hex_sha256(lambda_sha: str | None) -> str | None:
+    """Lambda's CodeSha256 (base64 of the zip's SHA-256) as hex, as `package`, `deploy` and `diff` print it."""
+    import base64
+    import binascii
+
+    if not lambda_sha:
+        return None
+    try:
+        return base64.b64decode(lambda_sha, validate=True).hex()
+    except (binascii.Error, ValueError):
+        return lambda_sha  # not base64: shown as Lambda gave it
 
 
 def lines(report: dict[str, Any]) -> list[str]:

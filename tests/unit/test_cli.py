@@ -99,7 +99,8 @@ def test_render_yaml(project: Path) -> None:
     assert yaml_text.startswith("AWSTemplateFormatVersion: '2010-09-09'\n") and not yaml_text.lstrip().startswith("{")
     assert json.loads(to_json(yaml_text)) == json.loads(load_file(project / "stacks" / "pull.py")[0].to_json())
     assert run("check", "--format", "yaml").exit_code == 0
-    assert run("check").exit_code == 1, "json templates are missing"
+    assert run("check").exit_code == 0, "check reads the format committed: yaml"
+    assert run("check", "--format", "json").exit_code == 1, "json templates are missing"
 
 
 def test_render_prints_notes_for_existing_buckets(project: Path) -> None:
@@ -171,7 +172,8 @@ def test_check_fails_for_a_missing_template(project: Path) -> None:
     (project / "templates" / "cli-pull.json").unlink()
     result = run("check")
     assert_clean_failure(result, 1)
-    assert "templates/cli-pull.json (missing)" in result.output
+    assert "templates/cli-pull.json: missing (run `cfngen render`)" in result.output.splitlines()
+    assert "AWSTemplateFormatVersion" not in result.output  # one line, not the whole template as a diff
     assert not (project / "templates" / "cli-pull.json").exists()
 
 

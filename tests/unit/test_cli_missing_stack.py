@@ -23,6 +23,7 @@ COMMANDS = {
     "enable": ["enable", "absent"],
     "disable": ["disable", "absent"],
     "delete": ["delete", "absent", "--yes"],
+    "logs": ["logs", "absent"],
 }
 
 
@@ -45,3 +46,11 @@ def test_missing_stack_exits_1(args: list[str], empty_project: Path, monkeypatch
     assert result.exit_code == 1, result.output
     assert "error: stack absent does not exist" in result.output
     assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+def test_status_reports_a_missing_stack_and_exits_0(empty_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """status is a report, not an operation on the stack: "not deployed" is an answer (README: Exit codes)."""
+    monkeypatch.chdir(empty_project)
+    result = CliRunner().invoke(cli, ["status", "absent", "--local"])
+    assert result.exit_code == 0, result.output
+    assert "absent: not deployed" in result.stdout

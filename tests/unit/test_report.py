@@ -56,8 +56,8 @@ def test_outputs_env_names_and_values() -> None:
     assert report.outputs_text(results, "env").splitlines() == [
         "CFNGEN_DEMO_ORDERS_LABEL='two words'",
         "CFNGEN_DEMO_ORDERS_QUOTE='it'\"'\"'s'",
-        "CFNGEN_DEMO_ORDERS_STREAMNAME=orders",
-        "HELLO_FNARN=arn:aws:lambda:us-east-1:123456789012:function:h",
+        "CFNGEN_DEMO_ORDERS_STREAM_NAME=orders",
+        "HELLO_FN_ARN=arn:aws:lambda:us-east-1:123456789012:function:h",
     ]
 
 
@@ -66,7 +66,7 @@ def test_outputs_env_is_read_back_by_a_shell(tmp_path: Path) -> None:
     values = {"Spaces": "a b  c", "Quote": "it's", "Dollar": "$HOME `x`", "Empty": ""}
     env_file = tmp_path / "out.env"
     env_file.write_text(report.outputs_text([Result("my-stack", "created", values)], "env"))
-    script = f". {env_file}; " + "; ".join(f'printf "%s\\0" "$MY_STACK_{k.upper()}"' for k in values)
+    script = f". {env_file}; " + "; ".join(f'printf "%s\\0" "$MY_STACK_{report.env_key("", k)}"' for k in values)
     out = subprocess.run(["sh", "-c", script], capture_output=True, check=True).stdout.decode()
     assert out.split("\0")[:-1] == list(values.values())
 
