@@ -23,7 +23,7 @@ from cfngen.cli.options import (
     select_stacks,
     stack_options,
 )
-from cfngen.errors import CfngenError, OperationFailed
+from cfngen.errors import CfngenError, OperationFailed, UsageError
 from cfngen.interrupts import sigterm_as_interrupt
 
 if TYPE_CHECKING:
@@ -177,7 +177,16 @@ def deploy(
     for line in report.summary(results, selected):
         io.echo(line)
     if outputs_file is not None:
-        write_atomic(outputs_file, report.outputs_text(results, outputs_format))
+        text = report.outputs_text(results, outputs_format)
+        try:
+            write_atomic(outputs_file, text)
+        except OSError as exc:  # deployed all the same: the outputs go to stdout, then the error
+            click.echo(text, nl=False)
+            raise UsageError(
+                f"--outputs-file {outputs_file}: cannot be written ({exc.strerror or exc}); the stacks are "
+                "deployed and their outputs are printed above",
+                hint="point --outputs-file at a writable path (`cfngen outputs` prints them again)",
+            ) from exc
         io.echo(f"outputs written to {outputs_file}")
     if as_json:
         click.echo(report.deploy_json(results))
@@ -315,7 +324,7 @@ def diff(
 @click.command()
 @debug_option
 @click.option("--region", default="us-east-1", show_default=True, help="The region clients default to.")
-@click.option("--port", type=int, default=5000, show_default=True, help="0 picks a free port.")
+@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True, help="0 picks a free port.")
 @click.option("--stop", is_flag=True, help="Stop the project's background emulator (the one --local started).")
 @click.option("--verbose", is_flag=True, help="Log every request.")
 def local(region: str, port: int, stop: bool, verbose: bool) -> None:

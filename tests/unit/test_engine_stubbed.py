@@ -74,6 +74,8 @@ def test_recreate_rows(h: Harness, status: str) -> None:
     """moto never leaves a stack in ROLLBACK_COMPLETE / CREATE_FAILED / an abandoned REVIEW_IN_PROGRESS, and
     its deleted stacks do not answer "does not exist" mid-wait as AWS's do."""
     h.stack(status)
+    if status == "REVIEW_IN_PROGRESS":  # only an abandoned one: no change set on it is pending or available
+        h.change_sets(("cfngen-old", "FAILED", "UNAVAILABLE"))
     h.delete_until_gone()
     h.missing()
     h.create_and_execute("CREATE")
@@ -164,6 +166,7 @@ def test_wait_for_a_delete_in_progress_then_create(h: Harness) -> None:
     h.change_set("CREATE")
     h.delete_change_set()
     h.stack("REVIEW_IN_PROGRESS")
+    h.change_sets()  # ours is deleted; no other deploy has one on it
     h.delete_stack()
     result = h.deploy(options=Options(dry_run=True))
     assert result.result == "dry-run"
@@ -396,6 +399,7 @@ def test_ctrl_c_at_confirm_of_a_create_deletes_change_set_and_empty_stack(h: Har
     h.change_set("CREATE")
     h.delete_change_set()
     h.stack("REVIEW_IN_PROGRESS")
+    h.change_sets()  # ours is deleted; no other deploy has one on it
     h.delete_stack()
     with pytest.raises(KeyboardInterrupt):
         h.deploy(options=Options(confirm=interrupt))
@@ -453,6 +457,7 @@ def test_ctrl_c_while_the_change_set_is_being_created_cleans_up(h: Harness) -> N
     h.change_set("CREATE", status="CREATE_PENDING")
     h.delete_change_set()
     h.stack("REVIEW_IN_PROGRESS")
+    h.change_sets()  # ours is deleted; no other deploy has one on it
     h.delete_stack()
 
     def ctrl_c(_seconds: float) -> None:
@@ -489,6 +494,7 @@ def test_dry_run_on_a_new_stack_deletes_change_set_and_review_stack(h: Harness) 
     h.change_set("CREATE")
     h.delete_change_set()
     h.stack("REVIEW_IN_PROGRESS")
+    h.change_sets()  # ours is deleted; no other deploy has one on it
     h.delete_stack()
     result = h.deploy(options=Options(dry_run=True))
     h.stubber.assert_no_pending_responses()
