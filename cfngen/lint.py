@@ -89,6 +89,7 @@ class Linter:
             stdout=subprocess.PIPE,
             stderr=errors,
             text=True,
+            process_group=0,  # the terminal's Ctrl-C goes to the parent, which stops the child (close)
         )
         assert child.stdin is not None
         try:

@@ -140,8 +140,11 @@ LIVE_STATUSES = {"CREATE_PENDING", "CREATE_IN_PROGRESS", "CREATE_COMPLETE"}
 LIVE_EXECUTION = {"UNAVAILABLE", "AVAILABLE", "EXECUTE_IN_PROGRESS"}
 
 
-def live(cfn: CloudFormationClient, stack: str) -> list[str]:
-    """The change sets of `stack` being created, ready to execute or executing, as "name (status)"."""
+def live(cfn: CloudFormationClient, stack: str, stack_id: str) -> list[str]:
+    """The change sets of the stack `stack_id` being created, ready to execute or executing, as "name (status)".
+
+    Only that stack's: moto lists every stack's change sets, deleted stacks' included
+    (probe: test_list_change_sets_lists_every_stacks_change_sets)."""
     found: list[str] = []
     token = None
     while True:
@@ -153,7 +156,7 @@ def live(cfn: CloudFormationClient, stack: str) -> list[str]:
             raise
         for summary in page.get("Summaries", []):
             status, execution = str(summary.get("Status", "")), str(summary.get("ExecutionStatus", "AVAILABLE"))
-            if status in LIVE_STATUSES and execution in LIVE_EXECUTION:
+            if summary.get("StackId") == stack_id and status in LIVE_STATUSES and execution in LIVE_EXECUTION:
                 found.append(f"{summary.get('ChangeSetName')} ({status}, {execution})")
         token = page.get("NextToken")
         if not token:

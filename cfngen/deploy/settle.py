@@ -48,7 +48,7 @@ def settle(cfn: CloudFormationClient, name: str, options: Options, io: Io) -> St
         if action is plan.Action.WAIT:
             io.echo(f"{name}: {status}; waiting for it to finish")
             _wait_for_others(cfn, name, io, options.remaining(io))
-        elif status == "REVIEW_IN_PROGRESS" and (others := changeset.live(cfn, name)):
+        elif current is not None and status == "REVIEW_IN_PROGRESS" and (others := _live(cfn, current)):
             _wait_for_review(cfn, name, others, io, options)
         elif action is plan.Action.RECREATE:
             io.echo(f"{name}: {status} (never created, holds nothing): deleting it before creating it again")
@@ -90,12 +90,12 @@ def _wait_for_review(cfn: CloudFormationClient, name: str, others: list[str], io
             )
         io.sleep(delay)
         current = stacks.describe_stack(cfn, name)
-        if (
-            current is None
-            or current["StackStatus"] != "REVIEW_IN_PROGRESS"
-            or not (others := changeset.live(cfn, name))
-        ):
+        if current is None or current["StackStatus"] != "REVIEW_IN_PROGRESS" or not (others := _live(cfn, current)):
             return
+
+
+def _live(cfn: CloudFormationClient, current: StackTypeDef) -> list[str]:
+    return changeset.live(cfn, str(current["StackName"]), str(current["StackId"]))
 
 
 def delete_and_wait(cfn: CloudFormationClient, name: str, io: Io, timeout: float | None) -> None:
@@ -117,7 +117,7 @@ def delete_empty_stack(cfn: CloudFormationClient, stack: str) -> None:
     """A CREATE change set leaves a REVIEW_IN_PROGRESS stack that holds nothing: remove it with the set,
     unless another deploy has a change set on it (then it is that deploy's stack now)."""
     current = stacks.describe_stack(cfn, stack)
-    if current is not None and current["StackStatus"] == "REVIEW_IN_PROGRESS" and not changeset.live(cfn, stack):
+    if current is not None and current["StackStatus"] == "REVIEW_IN_PROGRESS" and not _live(cfn, current):
         cfn.delete_stack(StackName=stack)
 
 

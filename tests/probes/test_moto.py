@@ -1158,3 +1158,21 @@ def test_moto_resolves_select_and_split_on_the_stack_id(moto_reset: Any) -> None
     found = {o["OutputKey"]: o["OutputValue"] for o in cf.describe_stacks(StackName="probe")["Stacks"][0]["Outputs"]}
     assert re.fullmatch(r"[0-9a-f]{8}", found["Head"]) and found["Head"] == stack_id.rsplit("/", 1)[1][:8]
     assert found["Name"] == f"p-{found['Head']}-{FAKE_ACCOUNT_ID}-{moto_reset.region}"
+
+
+def test_list_change_sets_lists_every_stacks_change_sets(moto_reset: Any) -> None:
+    """moto: ListChangeSets ignores StackName and lists every stack's change sets, with their StackId, Status
+    and ExecutionStatus (CREATE_COMPLETE/AVAILABLE until executed). AWS lists only the named stack's.
+
+    Workaround: deploy/changeset.py `live` keeps only the summaries whose StackId is the stack's.
+    """
+    cf = moto_reset.client("cloudformation")
+    for name in ("a", "b"):
+        cf.create_change_set(
+            StackName=name, ChangeSetName=f"cs-{name}", ChangeSetType="CREATE", TemplateBody=body(TOPIC_TEMPLATE)
+        )
+    summaries = cf.list_change_sets(StackName="a")["Summaries"]
+    assert sorted(s["ChangeSetName"] for s in summaries) == ["cs-a", "cs-b"]
+    a = next(s for s in summaries if s["ChangeSetName"] == "cs-a")
+    assert a["StackId"] == cf.describe_stacks(StackName="a")["Stacks"][0]["StackId"]
+    assert (a["Status"], a["ExecutionStatus"]) == ("CREATE_COMPLETE", "AVAILABLE")

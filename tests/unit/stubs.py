@@ -244,7 +244,10 @@ class Harness:
 
     def change_sets(self, *summaries: tuple[str, str, str]) -> None:
         """ListChangeSets: (name, Status, ExecutionStatus) for each change set on the stack."""
-        rows = [{"ChangeSetName": n, "Status": s, "ExecutionStatus": e, "StackName": STACK} for n, s, e in summaries]
+        rows = [
+            {"ChangeSetName": n, "Status": s, "ExecutionStatus": e, "StackName": STACK, "StackId": STACK_ID}
+            for n, s, e in summaries
+        ]
         self.stubber.add_response("list_change_sets", {"Summaries": rows}, {"StackName": STACK})
 
     def delete_change_set(self) -> None:
