@@ -92,7 +92,7 @@ def _check_reviewed(selected: Sequence[Stack], templates_dir: Path, *, render: b
 @PARAMETER_OPTION
 @TAG_OPTION
 @click.option("--termination-protection", is_flag=True, help="Turn on termination protection.")
-@click.option("--timeout", type=float, default=None, help="Seconds to wait for each stack before giving up.")
+@click.option("--timeout", type=float, default=None, help="Seconds for the whole deploy (every stack and wait).")
 @artifact_options
 @click.option("--outputs-file", type=click.Path(dir_okay=False, path_type=Path), help="Write the outputs for CI.")
 @click.option(
