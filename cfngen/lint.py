@@ -230,6 +230,13 @@ def failed(findings: Sequence[Finding], *, strict: bool = False) -> bool:
     return any(f.severity in bad for f in findings)
 
 
+def _interrupted(_signum: int, _frame: object) -> None:
+    """Ctrl-C in the background linter: stop the forked workers (they ignore it), then leave at once."""
+    for worker in multiprocessing.active_children():
+        worker.kill()
+    os._exit(130)
+
+
 def _serve() -> None:
     """The background linter: a JSON request on stdin, findings as JSON on stdout.
 
@@ -237,7 +244,7 @@ def _serve() -> None:
     that failed first) end it without a traceback; the parent reports what matters. os._exit skips tearing
     down cfn-lint's object graph.
     """
-    signal.signal(signal.SIGINT, lambda _signum, _frame: os._exit(130))
+    signal.signal(signal.SIGINT, _interrupted)
     try:
         request = json.loads(sys.stdin.read())
         linter = Linter(request["regions"], cache_dir=Path(request["cache_dir"]) if request["cache_dir"] else None)

@@ -122,9 +122,11 @@ def test_a_deploy_that_fails_before_reading_lint_prints_no_traceback(tmp_path: P
     assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds the lint workers through Linux's /proc")
 def test_ctrl_c_during_a_cold_lint_prints_no_traceback(tmp_path: Path) -> None:
-    """Ctrl-C reaches the whole process group, the lint child included, while cfn-lint loads its rules."""
-    template = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
+    """Ctrl-C reaches the whole process group, the lint child (and its forked workers) included, while
+    cfn-lint works: signalled once its forked workers run, with 200 distinct templates still to lint."""
+    templates = [json.dumps({"Resources": {f"Topic{i}": {"Type": "AWS::SNS::Topic"}}}) for i in range(200)]
     child = subprocess.Popen(
         [sys.executable, "-m", "cfngen.lint"],
         stdin=subprocess.PIPE,
@@ -134,9 +136,13 @@ def test_ctrl_c_during_a_cold_lint_prints_no_traceback(tmp_path: Path) -> None:
         start_new_session=True,
     )
     assert child.stdin is not None
-    child.stdin.write(json.dumps({"regions": ["us-east-1"], "cache_dir": "", "texts": [template]}))
+    child.stdin.write(json.dumps({"regions": ["us-east-1"], "cache_dir": "", "texts": templates}))
     child.stdin.close()
-    time.sleep(1.0)  # cfn-lint takes seconds to load its rules: it is busy now
+    children = Path(f"/proc/{child.pid}/task/{child.pid}/children")
+    deadline = time.monotonic() + 60
+    while not children.read_text().split():  # no workers yet: rules still loading
+        assert time.monotonic() < deadline and child.poll() is None
+        time.sleep(0.05)
     os.killpg(child.pid, signal.SIGINT)
     assert child.wait(60) == 130
     assert child.stderr is not None and child.stdout is not None
