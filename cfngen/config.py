@@ -16,6 +16,8 @@ from typing import Any
 from cfngen.errors import UsageError
 
 PATH_KEYS = {"stacks-dir", "templates-dir", "out-dir", "outputs-file"}
+# Options that may not come from the file: a prompt that guards a delete is not a default.
+NOT_SETTINGS = {"yes": "a prompt that guards a delete is answered per call: pass --yes on the command line"}
 WORK_DIR_NAME = ".cfngen"
 
 
@@ -66,6 +68,12 @@ def load(start: Path) -> tuple[dict[str, Any], Path | None]:
         raise UsageError(f"{path}: [tool.cfngen] must be a table")
     out: dict[str, Any] = {}
     for key, value in table.items():
+        if key in NOT_SETTINGS:
+            raise UsageError(f"{path}: [tool.cfngen] cannot set {key!r}", hint=NOT_SETTINGS[key])
+        if key in PATH_KEYS and not isinstance(value, str):
+            raise UsageError(
+                f"{path}: [tool.cfngen] {key} = {value!r}: not a path; allowed: a string, relative to the file"
+            )
         out[key] = _relative(path.parent / value) if key in PATH_KEYS and isinstance(value, str) else value
     return out, path
 

@@ -33,6 +33,10 @@ def load_file(path: Path) -> list[Stack]:
         raise UsageError(
             f"{path}: failed to load: {type(exc).__name__}: {exc}", hint="run with --debug for the traceback"
         ) from exc
+    except SystemExit as exc:  # sys.exit() in a stack file must not end cfngen silently with its code
+        raise UsageError(
+            f"{path}: called sys.exit({exc.code!r}) while loading", hint="a stack file only defines stacks"
+        ) from exc
     finally:
         sys.path.remove(str(path.parent))
     found: list[Stack] = []

@@ -18,12 +18,16 @@ import json
 import multiprocessing
 import os
 import re
+import signal
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+from cfngen.errors import OperationFailed
 
 SEVERITIES = {"E": "error", "W": "warning", "I": "info"}
 
@@ -58,36 +62,42 @@ class Linter:
         return self.lint_many([text])[0]
 
     def _read(self, path: Path | None) -> list[Finding] | None:
+        """A cached result; None when there is none, or when the entry is unreadable or corrupt (lint again)."""
         if path is None or not path.exists():
             return None
-        return [Finding(**f) for f in json.loads(path.read_text())]
+        try:
+            return [Finding(**f) for f in json.loads(path.read_text(encoding="utf-8"))]
+        except (OSError, ValueError, TypeError):
+            return None
 
     def cached(self, texts: Sequence[str]) -> list[list[Finding]] | None:
         """Every text's findings from the cache, or None when any one is missing."""
         found = [self._read(self._cached(t)) for t in texts]
         return None if any(f is None for f in found) else [f or [] for f in found]
 
-    def in_background(self, texts: Sequence[str]) -> Callable[[], list[list[Finding]]]:
-        """Start linting `texts` in a child process; the returned call waits for the findings."""
+    def in_background(self, texts: Sequence[str]) -> Background:
+        """Start linting `texts` in a child process; calling the result waits for the findings."""
         done = self.cached(texts)
         if done is not None:
-            return lambda: done
+            return Background(None, done)
         request = json.dumps({"regions": self.regions, "cache_dir": str(self.cache_dir or ""), "texts": list(texts)})
+        # The child's stderr goes to a file, read only when it fails: nothing of it reaches the terminal.
+        errors = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")  # noqa: SIM115 - Background.close
         child = subprocess.Popen(
-            [sys.executable, "-m", "cfngen.lint"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-m", "cfngen.lint"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            process_group=0,  # the terminal's Ctrl-C goes to the parent, which stops the child (close)
         )
         assert child.stdin is not None
-        child.stdin.write(request)  # templates are small (< 1 MB): the pipe takes them without a deadlock
-        child.stdin.close()
-
-        def result() -> list[list[Finding]]:
-            assert child.stdout is not None
-            out = child.stdout.read()
-            if child.wait() != 0:
-                raise RuntimeError(f"the cfn-lint process failed (exit {child.returncode})")
-            return [[Finding(**f) for f in found] for found in json.loads(out)]
-
-        return functools.cache(result)  # the child answers once
+        try:
+            child.stdin.write(request)  # templates are small (< 1 MB): the pipe takes them without a deadlock
+            child.stdin.close()
+        except BrokenPipeError:
+            pass  # the child died at once: waiting for it reports how
+        return Background(child, None, errors)
 
     def lint_many(self, texts: Sequence[str]) -> list[list[Finding]]:
         """Findings per text, in order: cached ones read back, the rest linted (in parallel when it pays)."""
@@ -110,7 +120,8 @@ class Linter:
         first = self._lint(texts[0])  # loads rules and the schemas most templates share, before forking
         _FORKED = self
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            # Workers ignore Ctrl-C (it reaches the whole process group): the parent stops them, quietly.
+            with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
                 return [first, *pool.map(_lint_forked, texts[1:], chunksize=1)]
         finally:
             _FORKED = None
@@ -130,7 +141,58 @@ class Linter:
         return sorted({_finding(m) for m in self._runner.validate_template(template)}, key=_order)
 
 
+class Background:
+    """The findings of a background lint: call it to wait for them (once); `close` ends a child whose answer
+    is no longer wanted (a deploy that failed or was interrupted first) and reaps it, quietly."""
+
+    def __init__(
+        self, child: subprocess.Popen[str] | None, done: list[list[Finding]] | None, errors: IO[str] | None = None
+    ) -> None:
+        self.child, self.done, self.errors = child, done, errors
+        self.error_text = ""  # the child's stderr, kept when it is closed
+
+    def __call__(self) -> list[list[Finding]]:
+        if self.done is not None:
+            return self.done
+        child = self.child
+        if child is None or child.stdout is None:
+            raise OperationFailed(f"the cfn-lint process ended without an answer: {self._last_error()}")
+        try:
+            out = child.stdout.read()
+            code = child.wait()
+        finally:
+            self.close()
+        if code != 0:
+            raise OperationFailed(
+                f"the cfn-lint process failed (exit {code}): {self._last_error()}", hint="cfngen lint"
+            )
+        self.done = [[Finding(**f) for f in found] for found in json.loads(out)]
+        return self.done
+
+    def _last_error(self) -> str:
+        lines = self.error_text.strip().splitlines()
+        return lines[-1] if lines else "no message"
+
+    def close(self) -> None:
+        child, self.child = self.child, None
+        if child is not None:
+            if child.poll() is None:
+                child.kill()
+            child.wait()
+            if child.stdout is not None:
+                child.stdout.close()
+        if self.errors is not None:
+            self.errors.seek(0)
+            self.error_text = self.errors.read()
+            self.errors.close()
+            self.errors = None
+
+
 _FORKED: Linter | None = None
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _lint_forked(text: str) -> list[Finding]:
@@ -168,14 +230,30 @@ def failed(findings: Sequence[Finding], *, strict: bool = False) -> bool:
     return any(f.severity in bad for f in findings)
 
 
+def _interrupted(_signum: int, _frame: object) -> None:
+    """Ctrl-C in the background linter: stop the forked workers (they ignore it), then leave at once."""
+    for worker in multiprocessing.active_children():
+        worker.kill()
+    os._exit(130)
+
+
 def _serve() -> None:
-    """The background linter: a JSON request on stdin, findings as JSON on stdout."""
-    request = json.loads(sys.stdin.read())
-    linter = Linter(request["regions"], cache_dir=Path(request["cache_dir"]) if request["cache_dir"] else None)
-    found = linter.lint_many(request["texts"])
-    sys.stdout.write(json.dumps([[asdict(f) for f in findings] for findings in found]))
-    sys.stdout.flush()
-    os._exit(0)  # skip tearing down cfn-lint's object graph: the answer is written
+    """The background linter: a JSON request on stdin, findings as JSON on stdout.
+
+    It dies quietly: Ctrl-C (sent to the whole process group) and a parent that stopped reading (a deploy
+    that failed first) end it without a traceback; the parent reports what matters. os._exit skips tearing
+    down cfn-lint's object graph.
+    """
+    signal.signal(signal.SIGINT, _interrupted)
+    try:
+        request = json.loads(sys.stdin.read())
+        linter = Linter(request["regions"], cache_dir=Path(request["cache_dir"]) if request["cache_dir"] else None)
+        found = linter.lint_many(request["texts"])
+        sys.stdout.write(json.dumps([[asdict(f) for f in findings] for findings in found]))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os._exit(141)  # nobody reads the answer any more
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -290,11 +290,14 @@ def _collect(root: Path, rules: _Rules, skip: frozenset[Path], left_out: list[Le
     def walk(directory: Path, prefix: str, active: frozenset[Path], inner: tuple[_Ignore, ...]) -> None:
         if rules.ignores and (directory / ".gitignore").is_file():  # rules.ignores: not for dependencies
             inner = (*inner, _read_gitignore(directory / ".gitignore", under=prefix))
-        for entry in os.scandir(directory):  # order is irrelevant: names are sorted when written
+        for entry in _entries(directory):  # order is irrelevant: names are sorted when written
             # NFC: macOS may hand out decomposed names; the zip must not depend on where it was built.
             rel = unicodedata.normalize("NFC", prefix + entry.name)
             path = Path(entry.path)
-            real = path.resolve()
+            try:
+                real = path.resolve()
+            except (RuntimeError, OSError) as exc:  # RuntimeError: a link loop in Python 3.11, OSError later
+                raise UsageError(f"{path}: symlink loop ({exc})", hint="remove the link") from exc
             if real in skip:
                 continue
             is_dir = real.is_dir()
@@ -319,11 +322,26 @@ def _collect(root: Path, rules: _Rules, skip: frozenset[Path], left_out: list[Le
     return found
 
 
+def _entries(directory: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(directory) as found:
+            return list(found)
+    except OSError as exc:
+        raise UsageError(f"{directory}: cannot be read: {exc.strerror or exc}", hint=_UNREADABLE) from exc
+
+
+_UNREADABLE = "fix its permissions, or leave it out with --exclude or a .gitignore entry"
+
+
 def _write_zip(out: IO[bytes], files: Mapping[str, _File], code: Path, max_zipped: int) -> None:
     with zipfile.ZipFile(out, "w") as zf:
         for count, name in enumerate(sorted(files), start=1):
             source = files[name].path
-            mode = 0o755 if source.stat().st_mode & stat.S_IXUSR else 0o644
+            try:
+                src = source.open("rb")
+            except OSError as exc:
+                raise UsageError(f"{source}: cannot be read: {exc.strerror or exc}", hint=_UNREADABLE) from exc
+            mode = 0o755 if os.fstat(src.fileno()).st_mode & stat.S_IXUSR else 0o644
             info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
             info.create_system = _UNIX  # ZipInfo guesses from the host OS
             info.external_attr = (stat.S_IFREG | mode) << 16
@@ -332,7 +350,7 @@ def _write_zip(out: IO[bytes], files: Mapping[str, _File], code: Path, max_zippe
             info._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]
             # The size up front, as writestr knows it: the same header bytes, the same zip64 choice.
             info.file_size = files[name].size
-            with source.open("rb") as src, zf.open(info, "w") as dst:
+            with src, zf.open(info, "w") as dst:
                 while chunk := src.read(_CHUNK):
                     dst.write(chunk)
                     if out.tell() > max_zipped:  # stop early: the finished zip could only be bigger

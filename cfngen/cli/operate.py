@@ -6,6 +6,7 @@ deployed stack, call its functions, or flip its event source mappings (a paramet
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,7 +108,9 @@ def status(
 @click.argument("function", required=False, shell_complete=complete_functions)
 @click.option("--payload", help="JSON payload.")
 @click.option(
-    "--payload-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="File with the payload."
+    "--payload-file",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+    help="File with the payload (- reads stdin).",
 )
 @click.option(
     "--type",
@@ -161,8 +164,19 @@ def _json_arg(text: str, flag: str) -> Any:
 def _payload(payload: str | None, payload_file: Path | None) -> bytes:
     if payload is not None and payload_file is not None:
         raise click.BadParameter("give --payload or --payload-file, not both")
-    text = payload_file.read_text() if payload_file is not None else (payload or "{}")
-    _json_arg(text, "--payload")
+    if payload_file is None:
+        text = payload or "{}"
+    else:
+        try:
+            data = sys.stdin.buffer.read() if str(payload_file) == "-" else payload_file.read_bytes()
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise click.BadParameter(f"{payload_file}: not UTF-8 text ({exc.reason} at byte {exc.start})",
+                                     param_hint="--payload-file") from exc  # fmt: skip
+        except OSError as exc:
+            raise click.BadParameter(f"{payload_file}: cannot be read ({exc.strerror or exc})",
+                                     param_hint="--payload-file") from exc  # fmt: skip
+    _json_arg(text, "--payload-file" if payload_file is not None else "--payload")
     return text.encode()
 
 

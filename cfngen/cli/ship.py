@@ -25,11 +25,13 @@ from cfngen.cli.options import (
     stack_options,
 )
 from cfngen.cli.progress import progress
-from cfngen.errors import CfngenError, OperationFailed
+from cfngen.errors import CfngenError, OperationFailed, UsageError
 from cfngen.interrupts import sigterm_as_interrupt
 
 if TYPE_CHECKING:
     from cfngen.definitions import Stack
+    from cfngen.deploy.engine import Result
+    from cfngen.deploy.events import Io
 
 
 def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
@@ -94,7 +96,7 @@ def _check_reviewed(selected: Sequence[Stack], templates_dir: Path, *, render: b
 @PARAMETER_OPTION
 @TAG_OPTION
 @click.option("--termination-protection", is_flag=True, help="Turn on termination protection.")
-@click.option("--timeout", type=float, default=None, help="Seconds to wait for each stack before giving up.")
+@click.option("--timeout", type=float, default=None, help="Seconds for the whole deploy (every stack and wait).")
 @artifact_options
 @click.option("--outputs-file", type=click.Path(dir_okay=False, path_type=Path), help="Write the outputs for CI.")
 @click.option(
@@ -144,9 +146,8 @@ def deploy(
     run `cfngen render` and review, or pass --render.
     """
     from cfngen.deploy import report
-    from cfngen.deploy.engine import Options, Result
+    from cfngen.deploy.engine import Options
     from cfngen.deploy.pipeline import Settings, deploy_all
-    from cfngen.render import write_atomic
 
     if as_json and outputs_format and outputs_file is None:
         raise click.UsageError("--outputs-format without --outputs-file prints to stdout, which --json uses: "
@@ -181,13 +182,33 @@ def deploy(
         raise
     for line in report.summary(results, selected):
         io.echo(line)
-    if outputs_file is not None:
-        write_atomic(outputs_file, report.outputs_text(results, outputs_format or "json"))
-        io.echo(f"outputs written to {outputs_file}")
-    elif outputs_format is not None:  # no file: the outputs go to stdout, in the format asked for
-        click.echo(report.outputs_text(results, outputs_format), nl=False)
+    _report_outputs(results, outputs_file, outputs_format, io)
     if as_json:
         click.echo(report.deploy_json(results))
+
+
+def _report_outputs(results: Sequence[Result], path: Path | None, fmt: str | None, io: Io) -> None:
+    """--outputs-file (json unless --outputs-format says otherwise), or the outputs on stdout when only
+    --outputs-format is given. An unwritable file is reported after the outputs are printed: the stacks are
+    deployed all the same."""
+    from cfngen.deploy import report
+    from cfngen.render import write_atomic
+
+    if path is None:
+        if fmt is not None:
+            click.echo(report.outputs_text(results, fmt), nl=False)
+        return
+    text = report.outputs_text(results, fmt or "json")
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        click.echo(text, nl=False)
+        raise UsageError(
+            f"--outputs-file {path}: cannot be written ({exc.strerror or exc}); the stacks are "
+            "deployed and their outputs are printed above",
+            hint="point --outputs-file at a writable path (`cfngen outputs` prints them again)",
+        ) from exc
+    io.echo(f"outputs written to {path}")
 
 
 @click.command()
@@ -312,7 +333,7 @@ def diff(
     when it ran; with --fail, exit 1 when anything would change (template, parameters, code or tags).
     """
     from cfngen.deploy import report
-    from cfngen.deploy.engine import Options, Result
+    from cfngen.deploy.engine import Options
     from cfngen.deploy.pipeline import Settings, deploy_all
     from cfngen.render import canonical_json
 
@@ -345,7 +366,7 @@ def diff(
 @click.command()
 @common_options
 @click.option("--region", default="us-east-1", show_default=True, help="The region clients default to.")
-@click.option("--port", type=int, default=5000, show_default=True, help="0 picks a free port.")
+@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True, help="0 picks a free port.")
 @click.option("--stop", is_flag=True, help="Stop the project's background emulator (the one --local started).")
 @click.option("--verbose", is_flag=True, help="Log every request.")
 def local(stacks_dir: Path, templates_dir: Path, region: str, port: int, stop: bool, verbose: bool) -> None:

@@ -53,3 +53,13 @@ def is_change_set_missing(exc: BaseException) -> bool:
     """AWS: ChangeSetNotFound; moto: a ValidationError "... does not exist"
     (probe: test_missing_change_set_reads_as_a_missing_stack)."""
     return code(exc) == "ChangeSetNotFound" or "does not exist" in message(exc)
+
+
+def is_resource_missing(exc: BaseException) -> bool:
+    """Lambda: a function or mapping deleted (or never there): ResourceNotFoundException."""
+    return code(exc) == "ResourceNotFoundException"
+
+
+def is_change_set_busy(exc: BaseException) -> bool:
+    """A change set still being created (or executed) cannot be deleted yet: InvalidChangeSetStatus."""
+    return code(exc) in ("InvalidChangeSetStatus", "InvalidChangeSetStatusException")

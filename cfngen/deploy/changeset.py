@@ -55,9 +55,13 @@ class ChangeSet:
 def create(
     cfn: CloudFormationClient, io: Io, *, stack: str, name: str, change_set_type: ChangeSetTypeType, **request: Any
 ) -> ChangeSet | None:
-    """Create and wait until ready; None when there is nothing to change."""
+    """Create and wait until ready; None when there is nothing to change. Interrupted at any point, the change
+    set is deleted (by name when the answer never came: the request may have created it)."""
     try:
         created = cfn.create_change_set(StackName=stack, ChangeSetName=name, ChangeSetType=change_set_type, **request)
+    except KeyboardInterrupt:
+        delete_when_settled(cfn, io, name, stack)
+        raise
     except ClientError as exc:  # only AWS's refusal is a refusal; anything else is a bug and surfaces as one
         if awserrors.is_no_changes(awserrors.message(exc)):
             return None
@@ -65,7 +69,7 @@ def create(
     try:
         return _until_ready(cfn, io, stack, name, created["Id"], change_set_type)
     except KeyboardInterrupt:
-        delete(cfn, created["Id"], stack)
+        delete_when_settled(cfn, io, created["Id"], stack)
         raise
 
 
@@ -116,3 +120,44 @@ def delete(cfn: CloudFormationClient, change_set_id: str, stack: str) -> None:
     except ClientError as exc:
         if not awserrors.is_change_set_missing(exc):
             raise
+
+
+def delete_when_settled(cfn: CloudFormationClient, io: Io, change_set: str, stack: str, *, limit: float = 30.0) -> None:
+    """Delete a change set that may still be being created (CloudFormation refuses to delete it until it is
+    ready): retry for up to `limit` seconds. Gone already (or never made) is fine."""
+    deadline = io.clock() + limit
+    for delay in delays(io.rng):
+        try:
+            return delete(cfn, change_set, stack)
+        except ClientError as exc:
+            if not awserrors.is_change_set_busy(exc) or io.clock() + delay > deadline:
+                raise
+        io.sleep(delay)
+
+
+# A change set someone is about to execute (or executing): its REVIEW_IN_PROGRESS stack is a deploy in progress.
+LIVE_STATUSES = {"CREATE_PENDING", "CREATE_IN_PROGRESS", "CREATE_COMPLETE"}
+LIVE_EXECUTION = {"UNAVAILABLE", "AVAILABLE", "EXECUTE_IN_PROGRESS"}
+
+
+def live(cfn: CloudFormationClient, stack: str, stack_id: str) -> list[str]:
+    """The change sets of the stack `stack_id` being created, ready to execute or executing, as "name (status)".
+
+    Only that stack's: moto lists every stack's change sets, deleted stacks' included
+    (probe: test_list_change_sets_lists_every_stacks_change_sets)."""
+    found: list[str] = []
+    token = None
+    while True:
+        try:
+            page = cfn.list_change_sets(StackName=stack, **({"NextToken": token} if token else {}))
+        except ClientError as exc:
+            if awserrors.is_stack_missing(exc):
+                return found
+            raise
+        for summary in page.get("Summaries", []):
+            status, execution = str(summary.get("Status", "")), str(summary.get("ExecutionStatus", "AVAILABLE"))
+            if summary.get("StackId") == stack_id and status in LIVE_STATUSES and execution in LIVE_EXECUTION:
+                found.append(f"{summary.get('ChangeSetName')} ({status}, {execution})")
+        token = page.get("NextToken")
+        if not token:
+            return found

@@ -20,20 +20,23 @@ result carries the `Differences` step 3 found, which is what `cfngen diff` print
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, assert_never
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
-from cfngen.deploy import artifacts, awserrors, changeset, compare, plan, stacks
+from cfngen.deploy import artifacts, awserrors, changeset, compare, drift, settle, stacks
 from cfngen.deploy.compare import Differences
 from cfngen.deploy.events import EventStream, Io, first_failure, wait
-from cfngen.errors import OperationFailed, UsageError
+from cfngen.deploy.settle import delete_stack as delete_stack  # the CLI's `delete`
+from cfngen.errors import OperationFailed
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
@@ -84,7 +87,25 @@ class Options:
     update_if_exists: bool = True
     dry_run: bool = False
     confirm: Callable[[changeset.ChangeSet], bool] | None = None
-    timeout: float | None = None
+    timeout: float | None = None  # seconds for the whole deploy (every stack of the run), not each wait
+    deadline: float | None = None  # io.clock() value set from `timeout` when the run starts
+
+    def started(self, io: Io) -> Options:
+        """These options with the deadline fixed (once, at the start of the run)."""
+        if self.timeout is None or self.deadline is not None:
+            return self
+        return dataclasses.replace(self, deadline=io.clock() + self.timeout)
+
+    def remaining(self, io: Io) -> float | None:
+        return None if self.deadline is None else max(0.0, self.deadline - io.clock())
+
+    def check(self, io: Io, stack: str, step: str) -> None:
+        """Stop before `step` once the --timeout is spent."""
+        if self.deadline is not None and io.clock() >= self.deadline:
+            raise OperationFailed(
+                f"timed out: --timeout {self.timeout:g}s was spent before {stack} could {step}",
+                hint=f"nothing more was started; see where {stack} stands with `cfngen status {stack}`",
+            )
 
 
 @dataclass
@@ -102,7 +123,11 @@ def deploy_stack(aws: AwsClients, target: Target, options: Options, io: Io) -> R
     cfn = aws.client("cloudformation")
     started = io.clock()
     name = target.stack
-    current = _settle(cfn, name, options, io)
+    options = options.started(io)
+    if target.upload is not None:  # the code drift repair and the change set may both need the upload: once
+        target = dataclasses.replace(target, upload=functools.cache(target.upload))
+    options.check(io, name, "start")
+    current = settle.settle(cfn, name, options, io)
     template = json.loads(target.template)
     parameters, notes = dict(target.parameters), list[str]()
     if current is not None:
@@ -118,8 +143,11 @@ def deploy_stack(aws: AwsClients, target: Target, options: Options, io: Io) -> R
         result = Result(name, outcome, rows=rows, notes=notes, differences=found)
         return _finish(cfn, target, now, io, result, started, options)
 
+    repaired = current is not None and _repair_code(aws, cfn, target, template, parameters, found, notes, io, options)
     if not found.any:
-        io.echo(f"{name}: up to date (deployed template and parameters match)")
+        if repaired:
+            return finish(Outcome.UPDATED, current)
+        io.echo(f"{name}: up to date (deployed template, parameters and function code match)")
         return finish(Outcome.UP_TO_DATE, current)
     if options.dry_run and artifacts.needs_url(target.template):
         notes.append(
@@ -136,10 +164,38 @@ def deploy_stack(aws: AwsClients, target: Target, options: Options, io: Io) -> R
     io.echo(f"{name}: change set ({created.type}, {len(created.rows)} change(s)):")
     for row in created.rows:
         io.echo(str(row))
-    if not _go_ahead(cfn, created, target, options):
+    if not _go_ahead(cfn, created, target, options, io):
         return finish(Outcome.DRY_RUN if options.dry_run else Outcome.CANCELLED, current, created.rows)
     _execute(cfn, created, io, options)
     return finish(Outcome.CREATED if created.type == "CREATE" else Outcome.UPDATED, None, created.rows)
+
+
+def _repair_code(
+    aws: AwsClients,
+    cfn: CloudFormationClient,
+    target: Target,
+    template: Mapping[str, Any],
+    parameters: Mapping[str, str],
+    found: Differences,
+    notes: list[str],
+    io: Io,
+    options: Options,
+) -> bool:
+    """Functions whose code was replaced outside CloudFormation get back the code the stack names (a dry run
+    only notes it); a deleted function stops the deploy. Code keys the deploy changes are left to the change
+    set. Whether anything was restored."""
+    changing = {c.key for c in found.parameters}
+    drifted = drift.find(aws, cfn, target.stack, template, {k: v for k, v in parameters.items() if k not in changing})
+    drift.refuse_missing(target.stack, drifted)
+    for d in drifted:
+        notes.append(d.describe() + (": a deploy restores it" if options.dry_run else ": restored"))
+        io.echo(f"{target.stack}: {notes[-1]}")
+    if not drifted or options.dry_run:
+        return False
+    if target.upload is not None:
+        target.upload()  # the key is in the bucket (a lifecycle rule may have expired it)
+    drift.restore(aws, drifted)
+    return True
 
 
 def _finish(
@@ -161,60 +217,6 @@ def _finish(
     return result
 
 
-def _settle(cfn: CloudFormationClient, name: str, options: Options, io: Io) -> StackTypeDef | None:
-    """Bring the stack to a state we can create or update from; the current description, or None."""
-    while True:
-        current = stacks.describe_stack(cfn, name)
-        status = None if current is None else str(current["StackStatus"])
-        action = plan.action_for(status)
-        if action is plan.Action.CREATE:
-            return None
-        if action is plan.Action.UPDATE:
-            if not options.update_if_exists:
-                raise UsageError(
-                    f"stack {name} already exists ({status})", hint="drop --no-update-if-exists to update it"
-                )
-            return current
-        if action is plan.Action.REFUSE:
-            raise OperationFailed(
-                f"stack {name} is {status}: cfngen will not touch it", hint=plan.next_step(str(status), name)
-            )
-        if action is plan.Action.WAIT:
-            io.echo(f"{name}: {status}; waiting for it to finish")
-            _wait_for_others(cfn, name, io, options.timeout)
-        elif action is plan.Action.RECREATE:
-            io.echo(f"{name}: {status} (never created, holds nothing): deleting it before creating it again")
-            if options.dry_run:
-                raise UsageError(f"stack {name} is {status}", hint="deploy without --dry-run deletes and recreates it")
-            _delete_and_wait(cfn, name, io, options.timeout)
-        else:
-            assert_never(action)
-
-
-def _wait_for_others(cfn: CloudFormationClient, name: str, io: Io, timeout: float | None) -> None:
-    """Follow another operation (all its events: it has its own token) until the stack settles or is gone."""
-    try:
-        wait(cfn, EventStream(cfn, name, None, io.now()), io, timeout=timeout)
-    except ClientError as exc:
-        if not awserrors.is_stack_missing(exc):  # a finished delete: the stack is simply gone
-            raise
-
-
-def _delete_and_wait(cfn: CloudFormationClient, name: str, io: Io, timeout: float | None) -> None:
-    token = io.token()
-    since = io.now() - dt.timedelta(seconds=1)
-    cfn.delete_stack(StackName=name, ClientRequestToken=token)
-    stream = EventStream(cfn, name, token, since)
-    try:
-        status = wait(cfn, stream, io, timeout=timeout)
-    except ClientError as exc:
-        if awserrors.is_stack_missing(exc):
-            return
-        raise
-    if status not in ("DELETE_COMPLETE",):
-        raise OperationFailed(f"stack {name} could not be deleted ({status})", hint=plan.next_step(status, name))
-
-
 def _change_set(
     cfn: CloudFormationClient,
     target: Target,
@@ -227,6 +229,7 @@ def _change_set(
     """Upload what the change set needs (not in a dry run: a change set does not read the code, so its
     key is enough), then create it; None when it would change nothing."""
     change_set_type: ChangeSetTypeType = "UPDATE" if current is not None else "CREATE"
+    options.check(io, target.stack, "create its change set")
     token = io.token()
     url = target.upload() if target.upload is not None and not options.dry_run else None
     body = {"TemplateURL": url} if url else {"TemplateBody": target.template}
@@ -244,35 +247,32 @@ def _change_set(
         )
     except KeyboardInterrupt:  # changeset.create deleted its change set; a CREATE also left an empty stack
         if change_set_type == "CREATE":
-            _delete_empty_stack(cfn, target.stack)
+            settle.delete_empty_stack(cfn, target.stack)
         raise
 
 
-def _go_ahead(cfn: CloudFormationClient, created: changeset.ChangeSet, target: Target, options: Options) -> bool:
-    """Whether to execute: lint passed, not a dry run, and a yes at --confirm. Otherwise (and when the gate or
-    the prompt raises, Ctrl-C included) the change set is discarded."""
+def _go_ahead(
+    cfn: CloudFormationClient, created: changeset.ChangeSet, target: Target, options: Options, io: Io
+) -> bool:
+    """Whether to execute: lint passed, not a dry run, a yes at --confirm, and time left. Otherwise (and when
+    the gate or the prompt raises, Ctrl-C included) the change set is discarded."""
     go = False
     try:
         if target.gate is not None and not options.dry_run:
             target.gate()  # raises (after we discard the change set) when lint failed
         go = not options.dry_run and (options.confirm is None or options.confirm(created))
+        if go:
+            options.check(io, created.stack, "execute its change set")
     finally:
         if not go:
-            _discard(cfn, created)
+            _discard(cfn, created, io)
     return go
 
 
-def _discard(cfn: CloudFormationClient, created: changeset.ChangeSet) -> None:
-    changeset.delete(cfn, created.id, created.stack)
+def _discard(cfn: CloudFormationClient, created: changeset.ChangeSet, io: Io) -> None:
+    changeset.delete_when_settled(cfn, io, created.id, created.stack)
     if created.type == "CREATE":
-        _delete_empty_stack(cfn, created.stack)
-
-
-def _delete_empty_stack(cfn: CloudFormationClient, stack: str) -> None:
-    """A CREATE change set leaves a REVIEW_IN_PROGRESS stack that holds nothing: remove it with the set."""
-    current = stacks.describe_stack(cfn, stack)
-    if current is not None and current["StackStatus"] == "REVIEW_IN_PROGRESS":
-        cfn.delete_stack(StackName=stack)
+        settle.delete_empty_stack(cfn, created.stack)
 
 
 def _protect(cfn: CloudFormationClient, target: Target, current: StackTypeDef | None) -> None:
@@ -291,12 +291,23 @@ def _protect(cfn: CloudFormationClient, target: Target, current: StackTypeDef | 
 
 
 def _execute(cfn: CloudFormationClient, created: changeset.ChangeSet, io: Io, options: Options) -> None:
-    """Execute with the change set's name as ClientRequestToken and follow this run's events until it settles."""
+    """Execute with the change set's name as ClientRequestToken and follow this run's events until it settles.
+    A refused execute (e.g. a parameter without a value) deletes the change set; Ctrl-C says where things stand."""
     since = io.now() - dt.timedelta(seconds=1)
-    cfn.execute_change_set(ChangeSetName=created.id, StackName=created.stack, ClientRequestToken=created.name)
+    try:
+        cfn.execute_change_set(ChangeSetName=created.id, StackName=created.stack, ClientRequestToken=created.name)
+    except ClientError as exc:
+        _discard(cfn, created, io)
+        raise OperationFailed(
+            f"{created.stack}: CloudFormation refused to execute the change set: {awserrors.message(exc)}; "
+            "the change set was deleted, nothing changed"
+        ) from exc
+    except KeyboardInterrupt:
+        io.echo(_interrupted_execute(cfn, created, io))
+        raise
     stream = EventStream(cfn, created.stack, created.name, since)
     try:
-        status = wait(cfn, stream, io, timeout=options.timeout)
+        status = wait(cfn, stream, io, timeout=options.remaining(io))
     except KeyboardInterrupt:
         io.echo(
             f"{created.stack}: interrupted; the stack is still updating in CloudFormation. "
@@ -317,14 +328,20 @@ def _execute(cfn: CloudFormationClient, created: changeset.ChangeSet, io: Io, op
         )
 
 
-def delete_stack(aws: AwsClients, stack: str, io: Io, *, timeout: float | None) -> None:
-    """Delete and wait; a missing stack is an error (the user named it), a failed delete says what's next."""
-    cfn = aws.client("cloudformation")
-    current = stacks.require(cfn, stack)
-    if current.get("EnableTerminationProtection"):
-        raise OperationFailed(
-            f"stack {stack} has termination protection",
-            hint="aws cloudformation update-termination-protection --no-enable-termination-protection "
-            f"--stack-name {stack}",
+def _interrupted_execute(cfn: CloudFormationClient, created: changeset.ChangeSet, io: Io) -> str:
+    """Ctrl-C while ExecuteChangeSet was in flight: it did not start (delete the change set), or it did."""
+    try:
+        execution: str = cfn.describe_change_set(ChangeSetName=created.id, StackName=created.stack).get(
+            "ExecutionStatus", ""
         )
-    _delete_and_wait(cfn, stack, io, timeout)
+    except ClientError:
+        execution = "gone"  # executed change sets may be removed as the stack moves on
+    if execution == "AVAILABLE":
+        _discard(cfn, created, io)
+        return f"{created.stack}: interrupted before CloudFormation started the change set: deleted it, nothing changed"
+    current = stacks.describe_stack(cfn, created.stack)
+    status = "gone" if current is None else current["StackStatus"]
+    return (
+        f"{created.stack}: interrupted; the change set was executed and the stack is still updating in "
+        f"CloudFormation without cfngen (now {status}). Follow it with `cfngen status {created.stack}`"
+    )

@@ -25,6 +25,7 @@ from cfngen.errors import OperationFailed, UsageError
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation.type_defs import ParameterTypeDef
+    from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_lambda.literals import InvocationTypeType
     from mypy_boto3_lambda.type_defs import InvocationRequestTypeDef
 
@@ -94,7 +95,10 @@ def invoke(
     }
     if logs and invocation_type == "RequestResponse":
         request["LogType"] = "Tail"
-    response = aws.client("lambda").invoke(**request)
+    # The real session's invoke client waits as long as a function may run (session.py); fakes have one client.
+    invoke_client = getattr(aws, "invoke_client", None)
+    client: LambdaClient = invoke_client() if invoke_client is not None else aws.client("lambda")
+    response = client.invoke(**request)
     body = response.get("Payload")
     text = body.read().decode("utf-8", "replace") if body is not None else ""
     tail = response.get("LogResult")

@@ -70,27 +70,37 @@ def preview_bucket(aws: AwsClients, settings: Settings) -> str:
     return bootstrap.bucket_name(account, aws.region_name)
 
 
-def lint_gate(texts: Mapping[str, str], settings: Settings, region: str) -> Callable[[], None]:
-    """Start cfn-lint on every template now, for the region the stacks deploy to; the returned call raises
-    if any has an error (with `settings.strict`, a warning too)."""
-    from cfngen.lint import Linter, failed
+class LintGate:
+    """cfn-lint on every template, started now in a child process, for the region the stacks deploy to.
+    Calling it raises if any template has an error (with `settings.strict`, a warning too); `close` ends
+    the child when its answer is no longer wanted (the deploy failed or was interrupted first)."""
 
-    findings = Linter([region], cache_dir=settings.work_dir / "cache/lint").in_background(list(texts.values()))
-    refused = {"error", "warning"} if settings.strict else {"error"}
+    def __init__(self, texts: Mapping[str, str], settings: Settings, region: str) -> None:
+        from cfngen.lint import Linter
 
-    @functools.cache
-    def gate() -> None:
+        self.texts, self.strict = texts, settings.strict
+        self.findings = Linter([region], cache_dir=settings.work_dir / "cache/lint").in_background(list(texts.values()))
+        self.passed = False
+
+    def close(self) -> None:
+        self.findings.close()
+
+    def __call__(self) -> None:
+        from cfngen.lint import failed
+
+        if self.passed:
+            return
+        texts, refused = self.texts, {"error", "warning"} if self.strict else {"error"}
         bad = [
             f"{name}: {finding}"
-            for name, found in zip(texts, findings(), strict=True)
-            if failed(found, strict=settings.strict)
+            for name, found in zip(texts, self.findings(), strict=True)
+            if failed(found, strict=self.strict)
             for finding in found
             if finding.severity in refused
         ]
         if bad:
             raise OperationFailed("lint failed, nothing deployed:\n  " + "\n  ".join(bad), hint="cfngen lint")
-
-    return gate
+        self.passed = True
 
 
 def package_functions(stack: Stack, settings: Settings) -> list[Packaged]:
@@ -159,7 +169,24 @@ def deploy_all(
 
     texts = {s.name: canonical_json(s.template()) for s in stacks}
     per_stack = user_parameters(stacks, texts, settings.parameters)
-    gate = lint_gate(texts, settings, aws.region_name)
+    gate = LintGate(texts, settings, aws.region_name)
+    try:
+        return _deploy_each(aws, stacks, texts, per_stack, gate, settings, options, io, on_result)
+    finally:
+        gate.close()  # a deploy that failed or was interrupted before reading the lint result: end the child
+
+
+def _deploy_each(
+    aws: AwsClients,
+    stacks: Sequence[Stack],
+    texts: Mapping[str, str],
+    per_stack: Mapping[str, Mapping[str, str]],
+    gate: LintGate,
+    settings: Settings,
+    options: Options,
+    io: Io,
+    on_result: Callable[[Result], None] | None,
+) -> list[Result]:
     packaged = {s.name: package_functions(s, settings) for s in stacks}
     bucket = preview_bucket(aws, settings) if options.dry_run else artifact_bucket(aws, settings, io)
     upload = None if options.dry_run else Uploader(aws, bucket, settings, io)

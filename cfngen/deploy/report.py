@@ -133,6 +133,13 @@ def load_smoke_tests(path: Path) -> dict[str, dict[str, Any]]:
     for fn, spec in data.items():
         keyed = isinstance(spec, dict) and spec and set(spec) <= {"payload", "expect", "stack"}
         tests[str(fn)] = dict(spec) if keyed else {"payload": spec}
+        try:  # checked before anything deploys: YAML also reads tags (!!binary) and dates, which JSON has not
+            json.dumps(tests[str(fn)], allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise UsageError(
+                f"{path}: smoke test {fn!r}: {exc}",
+                hint="payloads and expectations are JSON values: quote dates ('2024-01-01') and drop YAML tags",
+            ) from exc
     return tests
 
 

@@ -1,13 +1,20 @@
 """`cfngen status`: what is deployed, read from CloudFormation, Lambda and the mappings themselves.
 
-Read-only: describe/get calls only. Missing stacks are reported as "not deployed", never an error.
+Read-only: describe/get calls only. Missing stacks are reported as "not deployed", never an error; a
+function or mapping the stack lists but Lambda no longer has (deleted outside CloudFormation) is reported
+as missing, and the report goes on.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from cfngen import names
+from cfngen.deploy import awserrors
 from cfngen.deploy.stacks import describe_stack, stack_resources
 
 if TYPE_CHECKING:
@@ -35,7 +42,10 @@ def stack_status(aws: AwsClients, stack: str) -> dict[str, Any]:
         kind, physical = res.get("ResourceType"), res.get("PhysicalResourceId")
         logical = res.get("LogicalResourceId")
         if kind == "AWS::Lambda::Function" and physical:
-            conf = lam.get_function_configuration(FunctionName=physical)
+            conf = _read(functools.partial(lam.get_function_configuration, FunctionName=physical))
+            if conf is None:
+                report["functions"].append({"logical_id": logical, "name": physical, "missing": True})
+                continue
             report["functions"].append(
                 {
                     "logical_id": logical,
@@ -46,7 +56,17 @@ def stack_status(aws: AwsClients, stack: str) -> dict[str, Any]:
                 }
             )
         elif kind == "AWS::Lambda::EventSourceMapping" and physical:
-            mapping = lam.get_event_source_mapping(UUID=physical)
+            mapping = _read(functools.partial(lam.get_event_source_mapping, UUID=physical))
+            if mapping is None:
+                report["mappings"].append(
+                    {
+                        "logical_id": logical,
+                        "mapping": names.mapping.stem(str(logical)),
+                        "uuid": physical,
+                        "missing": True,
+                    }
+                )
+                continue
             report["mappings"].append(
                 {
                     "logical_id": logical,
@@ -77,6 +97,19 @@ def hex_sha256(lambda_sha: str | None) -> str | None:
         return lambda_sha  # not base64: shown as Lambda gave it
 
 
+def _read(call: Callable[[], Any]) -> Any:
+    """A Lambda read, or None when the resource is gone."""
+    try:
+        return call()
+    except ClientError as exc:
+        if awserrors.is_resource_missing(exc):
+            return None
+        raise
+
+
+MISSING = "MISSING (deleted outside CloudFormation; `cfngen deploy` says how to recreate it)"
+
+
 def lines(report: dict[str, Any]) -> list[str]:
     """The report for humans, one fact a line."""
     if report["status"] == "NOT_DEPLOYED":
@@ -85,11 +118,17 @@ def lines(report: dict[str, Any]) -> list[str]:
     if report.get("reason"):
         out.append(f"  reason: {report['reason']}")
     for fn in report["functions"]:
+        if fn.get("missing"):
+            out.append(f"  function {fn['logical_id']}: {fn['name']} {MISSING}")
+            continue
         out.append(
             f"  function {fn['logical_id']}: {fn['name']} {fn['runtime']} code {str(fn['code_sha256'])[:12]} "
             f"modified {fn['last_modified']}"
         )
     for m in report["mappings"]:
+        if m.get("missing"):
+            out.append(f"  mapping {m['mapping']}: {m['uuid']} {MISSING}")
+            continue
         out.append(f"  mapping {m['mapping']}: {m['state']} batch {m['batch_size']} from {m['source']}")
     for p in report["permissions"]:
         out.append(f"  permission {p['logical_id']}: {'present' if p['present'] else 'missing'}")

@@ -141,11 +141,19 @@ def test_dry_run_leaves_no_stack(project: Path, moto_reset: Any) -> None:
 
 
 def test_review_in_progress_stack_is_recreated(project: Path, moto_reset: Any) -> None:
-    """A CREATE change set never executed leaves REVIEW_IN_PROGRESS: holds nothing, so deploy recreates."""
+    """A CREATE change set waiting to be executed is another deploy in progress (concurrent, or at its
+    --confirm prompt): refused, never deleted. Once it is gone, the REVIEW_IN_PROGRESS stack holds nothing,
+    so deploy recreates it."""
     cfn = moto_reset.client("cloudformation")
     body = json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})
     cfn.create_change_set(StackName="it-hello", ChangeSetName="abandoned", ChangeSetType="CREATE", TemplateBody=body)
     assert stack_status(moto_reset, "it-hello") == "REVIEW_IN_PROGRESS"
+    result = deploy("--timeout", "1", "it-hello")
+    assert result.exit_code == 1, result.output
+    assert "being created by another deploy (change set abandoned" in result.output
+    assert "will not delete it" in result.output and "delete-stack --stack-name it-hello" in result.output
+    assert stack_status(moto_reset, "it-hello") == "REVIEW_IN_PROGRESS"
+    cfn.delete_change_set(ChangeSetName="abandoned", StackName="it-hello")
     result = deploy("it-hello")
     assert result.exit_code == 0, result.output
     assert "deleting it before creating it again" in result.output

@@ -1283,3 +1283,21 @@ def test_sqs_mapping_keeps_its_queue_options(moto_reset: Any) -> None:
     assert (found["BatchSize"], found["MaximumBatchingWindowInSeconds"]) == (20, 2)
     assert found["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert found["ScalingConfig"] == {"MaximumConcurrency": 5}
+
+
+def test_list_change_sets_lists_every_stacks_change_sets(moto_reset: Any) -> None:
+    """moto: ListChangeSets ignores StackName and lists every stack's change sets, with their StackId, Status
+    and ExecutionStatus (CREATE_COMPLETE/AVAILABLE until executed). AWS lists only the named stack's.
+
+    Workaround: deploy/changeset.py `live` keeps only the summaries whose StackId is the stack's.
+    """
+    cf = moto_reset.client("cloudformation")
+    for name in ("a", "b"):
+        cf.create_change_set(
+            StackName=name, ChangeSetName=f"cs-{name}", ChangeSetType="CREATE", TemplateBody=body(TOPIC_TEMPLATE)
+        )
+    summaries = cf.list_change_sets(StackName="a")["Summaries"]
+    assert sorted(s["ChangeSetName"] for s in summaries) == ["cs-a", "cs-b"]
+    a = next(s for s in summaries if s["ChangeSetName"] == "cs-a")
+    assert a["StackId"] == cf.describe_stacks(StackName="a")["Stacks"][0]["StackId"]
+    assert (a["Status"], a["ExecutionStatus"]) == ("CREATE_COMPLETE", "AVAILABLE")

@@ -242,6 +242,14 @@ class Harness:
         self.stubber.add_response("describe_change_set", described, {"ChangeSetName": CS_ID, "StackName": STACK})
         return token
 
+    def change_sets(self, *summaries: tuple[str, str, str]) -> None:
+        """ListChangeSets: (name, Status, ExecutionStatus) for each change set on the stack."""
+        rows = [
+            {"ChangeSetName": n, "Status": s, "ExecutionStatus": e, "StackName": STACK, "StackId": STACK_ID}
+            for n, s, e in summaries
+        ]
+        self.stubber.add_response("list_change_sets", {"Summaries": rows}, {"StackName": STACK})
+
     def delete_change_set(self) -> None:
         self.stubber.add_response("delete_change_set", {}, {"ChangeSetName": CS_ID, "StackName": STACK})
 

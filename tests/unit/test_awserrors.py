@@ -166,3 +166,22 @@ def test_other_s3_errors_are_neither(code: str) -> None:
 
 def test_plain_exception_is_not_not_found() -> None:
     assert not awserrors.is_not_found(RuntimeError("404"))
+
+
+# --- is_resource_missing, is_change_set_busy -----------------------------------------------------------
+
+
+def test_lambda_function_not_found_is_missing() -> None:
+    error = client_error("ResourceNotFoundException", "Function not found: arn:...:f", "GetFunctionConfiguration")
+    assert awserrors.is_resource_missing(error)
+    assert not awserrors.is_resource_missing(client_error("AccessDeniedException", "denied", "GetFunction"))
+
+
+@pytest.mark.parametrize("code", ["InvalidChangeSetStatus", "InvalidChangeSetStatusException"])
+def test_change_set_still_being_created_is_busy(code: str) -> None:
+    error = client_error(code, "Cannot delete ChangeSet in status CREATE_IN_PROGRESS", "DeleteChangeSet")
+    assert awserrors.is_change_set_busy(error)
+
+
+def test_a_missing_change_set_is_not_busy() -> None:
+    assert not awserrors.is_change_set_busy(client_error("ChangeSetNotFound", "does not exist", "DeleteChangeSet"))

@@ -74,6 +74,8 @@ def test_recreate_rows(h: Harness, status: str) -> None:
     """moto never leaves a stack in ROLLBACK_COMPLETE / CREATE_FAILED / an abandoned REVIEW_IN_PROGRESS, and
     its deleted stacks do not answer "does not exist" mid-wait as AWS's do."""
     h.stack(status)
+    if status == "REVIEW_IN_PROGRESS":  # only an abandoned one: no change set on it is pending or available
+        h.change_sets(("cfngen-old", "FAILED", "UNAVAILABLE"))
     h.delete_until_gone()
     h.missing()
     h.create_and_execute("CREATE")
@@ -164,6 +166,7 @@ def test_wait_for_a_delete_in_progress_then_create(h: Harness) -> None:
     h.change_set("CREATE")
     h.delete_change_set()
     h.stack("REVIEW_IN_PROGRESS")
+    h.change_sets()  # ours is deleted; no other deploy has one on it
     h.delete_stack()
     result = h.deploy(options=Options(dry_run=True))
     assert result.result == "dry-run"
@@ -396,6 +399,7 @@ def test_ctrl_c_at_confirm_of_a_create_deletes_change_set_and_empty_stack(h: Har
     h.change_set("CREATE")
     h.delete_change_set()
     h.stack("REVIEW_IN_PROGRESS")
+    h.change_sets()  # ours is deleted; no other deploy has one on it
     h.delete_stack()
     with pytest.raises(KeyboardInterrupt):
         h.deploy(options=Options(confirm=interrupt))
@@ -453,6 +457,7 @@ def test_ctrl_c_while_the_change_set_is_being_created_cleans_up(h: Harness) -> N
     h.change_set("CREATE", status="CREATE_PENDING")
     h.delete_change_set()
     h.stack("REVIEW_IN_PROGRESS")
+    h.change_sets()  # ours is deleted; no other deploy has one on it
     h.delete_stack()
 
     def ctrl_c(_seconds: float) -> None:
@@ -489,6 +494,7 @@ def test_dry_run_on_a_new_stack_deletes_change_set_and_review_stack(h: Harness) 
     h.change_set("CREATE")
     h.delete_change_set()
     h.stack("REVIEW_IN_PROGRESS")
+    h.change_sets()  # ours is deleted; no other deploy has one on it
     h.delete_stack()
     result = h.deploy(options=Options(dry_run=True))
     h.stubber.assert_no_pending_responses()
@@ -739,3 +745,79 @@ def test_differences_of_a_stack_that_does_not_exist() -> None:
     assert found.any and not found.exists and found.deployed_template is None
     assert {c.key for c in found.parameters} == set(CODE)
     assert all(c.deployed is None for c in found.parameters)
+
+
+# --- faults (issue 9) ----------------------------------------------------------------------------------
+
+
+def test_a_refused_execute_deletes_its_change_set(h: Harness) -> None:
+    """AWS refuses ExecuteChangeSet on validation (e.g. a NoEcho parameter without a value); moto executes
+    anything. The change set must not be left behind, and the error says nothing changed."""
+    h.stack("UPDATE_COMPLETE", parameters=OLD_CODE)
+    h.template(OLD_TEMPLATE)
+    token = h.change_set("UPDATE")
+    h.error(
+        "execute_change_set",
+        "ValidationError",
+        "Parameters: [Secret] must have values",
+        {"ChangeSetName": ANY, "StackName": STACK, "ClientRequestToken": token},
+    )
+    h.delete_change_set()
+    with pytest.raises(OperationFailed) as raised:
+        h.deploy()
+    h.stubber.assert_no_pending_responses()
+    assert "refused to execute the change set: Parameters: [Secret] must have values" in raised.value.message
+    assert "the change set was deleted, nothing changed" in raised.value.message
+    assert h.mutations() == ["create_change_set", "execute_change_set", "delete_change_set"]
+
+
+def test_timeout_bounds_the_whole_deploy_not_each_wait(h: Harness) -> None:
+    """--timeout is one budget for the run: time spent waiting for another operation counts, so nothing new
+    starts once it is spent (on main each wait got the whole timeout again). moto has no UPDATE_IN_PROGRESS."""
+    h.stack("UPDATE_IN_PROGRESS")
+    h.events()
+    h.stack("UPDATE_IN_PROGRESS")
+    h.events()
+    h.stack("UPDATE_COMPLETE")
+    h.events()
+    h.sleep_hook = lambda _seconds: setattr(h, "now", h.now + 2.0)  # each poll delay costs two seconds
+    with pytest.raises(OperationFailed) as raised:
+        h.deploy(options=Options(timeout=1.0))
+    h.stubber.assert_no_pending_responses()
+    assert raised.value.message == f"timed out: --timeout 1s was spent before {STACK} could settle"
+    assert h.mutations() == []
+
+
+def test_review_in_progress_with_another_deploys_change_set_is_waited_for(h: Harness) -> None:
+    """A concurrent deploy's CREATE change set (being created, then available, then executed) keeps its
+    REVIEW_IN_PROGRESS stack: this deploy waits, then updates what the other created. moto executes at once."""
+    h.stack("REVIEW_IN_PROGRESS")
+    h.change_sets(("cfngen-other", "CREATE_IN_PROGRESS", "UNAVAILABLE"))
+    h.stack("REVIEW_IN_PROGRESS")
+    h.change_sets(("cfngen-other", "CREATE_COMPLETE", "AVAILABLE"))
+    h.stack("CREATE_COMPLETE", parameters=CODE)
+    h.stack("CREATE_COMPLETE", parameters=CODE)
+    h.template(TEMPLATE)
+    h.stack("CREATE_COMPLETE", parameters=CODE, outputs=True)
+    result = h.deploy()
+    h.stubber.assert_no_pending_responses()
+    assert result.result == "up-to-date"
+    assert h.mutations() == []
+    assert "another deploy is creating it (change set cfngen-other (CREATE_IN_PROGRESS, UNAVAILABLE))" in h.lines[0]
+
+
+def test_review_in_progress_held_too_long_is_refused_not_deleted(h: Harness) -> None:
+    """Another deploy's change set that stays AVAILABLE (a --confirm prompt left open, a killed run): refused
+    within the time left, with the command that removes an abandoned one; never deleted."""
+    h.stack("REVIEW_IN_PROGRESS")
+    h.change_sets(("cfngen-other", "CREATE_COMPLETE", "AVAILABLE"))
+    h.sleep_hook = lambda _seconds: setattr(h, "now", h.now + 1.0)
+    for _ in range(3):  # polls at ~1.05 s, ~2.1 s, ~3.2 s of fake time: the last is past the 2.5 s left
+        h.stack("REVIEW_IN_PROGRESS")
+        h.change_sets(("cfngen-other", "CREATE_COMPLETE", "AVAILABLE"))
+    with pytest.raises(OperationFailed) as raised:
+        h.deploy(options=Options(timeout=2.5))
+    h.stubber.assert_no_pending_responses()
+    assert "being created by another deploy (change set cfngen-other (CREATE_COMPLETE, AVAILABLE))" in str(raised.value)
+    assert f"delete-stack --stack-name {STACK}" in str(raised.value)
+    assert h.mutations() == []
