@@ -173,3 +173,18 @@ def _http(method: str, url: str, body: dict[str, Any] | None = None, *, timeout:
     with _OPENER.open(request, timeout=timeout) as response:
         payload: bytes = response.read()
         return payload
+
+
+def as_a_user(monkeypatch: pytest.MonkeyPatch, project: Path, endpoint_url: str) -> None:
+    """Work the way the README tells a user to: from inside `project` (relative paths), with the AWS
+    environment pointed at the moto server (fake credentials, a region, no profile)."""
+    monkeypatch.chdir(project)
+    for key, value in {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_ACCESS_KEY_ID": FAKE_CREDENTIAL,
+        "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIAL,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)

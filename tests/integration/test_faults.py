@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from moto_fixtures import as_a_user
 
 from cfngen.cli import cli
 from cfngen.deploy.session import Aws
@@ -49,15 +50,7 @@ def project(tmp_path: Path, moto_reset: Any, monkeypatch: pytest.MonkeyPatch) ->
     code.mkdir(parents=True)
     (code / "app.py").write_text("def handler(event, context):\n    return event\n")
     write_stacks(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    for key, value in {
-        "AWS_ENDPOINT_URL": moto_reset.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    as_a_user(monkeypatch, tmp_path, moto_reset.endpoint_url)
     moto_reset.client("s3").create_bucket(Bucket=BUCKET)
     return tmp_path
 

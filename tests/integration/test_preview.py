@@ -17,6 +17,7 @@ from typing import Any
 import botocore.client
 import pytest
 from click.testing import CliRunner, Result
+from moto_fixtures import as_a_user
 
 from cfngen.cli import cli
 from cfngen.deploy import bootstrap
@@ -50,15 +51,7 @@ def project(tmp_path: Path, moto_reset: Any, monkeypatch: pytest.MonkeyPatch) ->
     code.mkdir(parents=True)
     (code / "app.py").write_text("def handler(event, context):\n    return event\n")
     write_hello(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    for key, value in {
-        "AWS_ENDPOINT_URL": moto_reset.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    as_a_user(monkeypatch, tmp_path, moto_reset.endpoint_url)
     return tmp_path
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from moto_fixtures import as_a_user
 
 from cfngen.cli import cli
 
@@ -43,15 +44,7 @@ def project(tmp_path: Path, moto_reset: Any, monkeypatch: pytest.MonkeyPatch) ->
     (code / "app.py").write_text("def handler(event, context):\n    return event\n")
     (tmp_path / "stacks/three.py").write_text(textwrap.dedent(THREE))
     (tmp_path / "stacks/warned.py").write_text(textwrap.dedent(WARNED))
-    monkeypatch.chdir(tmp_path)
-    for key, value in {
-        "AWS_ENDPOINT_URL": moto_reset.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    as_a_user(monkeypatch, tmp_path, moto_reset.endpoint_url)
     moto_reset.client("s3").create_bucket(Bucket=BUCKET)
     return tmp_path
 
