@@ -7,10 +7,11 @@ and a Metadata `Ref` (see builders/triggers.py for why both). Each function targ
 
 from __future__ import annotations
 
-from troposphere import Equals, GetAtt, If, Output, Parameter, Ref, Sub, Template, events
+from troposphere import GetAtt, If, Output, Ref, Sub, Template, events
 from troposphere import awslambda as lam
 
 from cfngen import names
+from cfngen.builders.switch import add_switch
 from cfngen.definitions import EventBus, EventRule, RuleTrigger, Stack
 
 
@@ -31,17 +32,14 @@ def add_bus(t: Template, bus: EventBus) -> None:
 
 def add_rule(t: Template, stack: Stack, rule: EventRule) -> None:
     n = rule.name
-    param = t.add_parameter(
-        Parameter(
-            names.rule_enabled(n),
-            Type="String",
-            AllowedValues=["true", "false"],
-            Default="true" if rule.enabled else "false",
-            Description=f"Whether rule {n} invokes its targets (cfngen enable/disable)",
-        )
-    )
     condition = names.rule_is_enabled(n)
-    t.add_condition(condition, Equals(Ref(param), "true"))
+    param = add_switch(
+        t,
+        names.rule_enabled(n),
+        condition,
+        enabled=rule.enabled,
+        description=f"Whether rule {n} invokes its targets (cfngen enable/disable)",
+    )
     props: dict[str, object] = {"State": If(condition, "ENABLED", "DISABLED")}
     if rule.schedule is not None:
         props["ScheduleExpression"] = rule.schedule

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from troposphere import Equals, GetAtt, If, Output, Parameter, Ref, Sub, Template, s3, sns
+from troposphere import GetAtt, If, Output, Ref, Sub, Template, s3, sns
 from troposphere import awslambda as lam
 from troposphere import iam as tiam
 
@@ -18,6 +18,7 @@ from cfngen import names
 from cfngen.builders import iam
 from cfngen.builders.rules import add_rule_permission
 from cfngen.builders.sources import bucket_arn
+from cfngen.builders.switch import add_switch
 from cfngen.definitions import (
     DynamoDBTable,
     Function,
@@ -114,17 +115,14 @@ def add_trigger(t: Template, trigger: Trigger) -> None:
 
 def _mapping(t: Template, tr: PullTrigger | SqsTrigger) -> None:
     n = tr.name
-    param = t.add_parameter(
-        Parameter(
-            names.enabled(n),
-            Type="String",
-            AllowedValues=["true", "false"],
-            Default="true" if tr.enabled else "false",
-            Description=f"Whether {tr.source.name} -> {tr.function.name} delivers records (cfngen enable/disable)",
-        )
-    )
     condition = names.is_enabled(n)
-    t.add_condition(condition, Equals(Ref(param), "true"))
+    param = add_switch(
+        t,
+        names.enabled(n),
+        condition,
+        enabled=tr.enabled,
+        description=f"Whether {tr.source.name} -> {tr.function.name} delivers records (cfngen enable/disable)",
+    )
     props: dict[str, object] = {
         "FunctionName": Ref(names.function(tr.function.name)),
         # Fn::If rather than a bare Ref: a boolean on every engine (moto reads the string "false" as true;
