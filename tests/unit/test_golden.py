@@ -535,7 +535,7 @@ def test_s3_push_has_no_cycle_and_a_scoped_permission(subjects: list[Subject]) -
     for label, stack, t in subjects:
         resources = _resources(t)
         for bucket in (s for s in stack.sources if isinstance(s, S3Bucket) and not s.existing):
-            res = resources[f"{bucket.name}Bucket"]
+            res = resources[f"{bucket.ident}Bucket"]
             name = res["Properties"]["BucketName"]
             if bucket.bucket_name is None:
                 # Follows the stack it is deployed as (its id), not the stack name in the spec.
@@ -550,10 +550,10 @@ def test_s3_push_has_no_cycle_and_a_scoped_permission(subjects: list[Subject]) -
             triggers = [tr for tr in stack.triggers if isinstance(tr, S3Trigger) and tr.source is bucket]
             for tr in triggers:
                 permission_id = f"{tr.name}Permission"
-                assert permission_id in _depends(res), f"{label}: {bucket.name}Bucket must wait for {permission_id}"
+                assert permission_id in _depends(res), f"{label}: {bucket.ident}Bucket must wait for {permission_id}"
                 permission = resources[permission_id]["Properties"]
                 assert permission["SourceArn"] == arn, label
-                assert f"{bucket.name}Bucket" not in _references(permission), f"{label}: {permission_id} refs bucket"
+                assert f"{bucket.ident}Bucket" not in _references(permission), f"{label}: {permission_id} refs bucket"
                 assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}, label
                 assert permission["Principal"] == "s3.amazonaws.com"
                 assert permission["Action"] == "lambda:InvokeFunction"
@@ -587,13 +587,13 @@ def test_created_buckets_are_private_encrypted_and_tls_only(subjects: list[Subje
     for label, stack, t in subjects:
         resources = _resources(t)
         for bucket in (s for s in stack.sources if isinstance(s, S3Bucket) and not s.existing):
-            props = resources[f"{bucket.name}Bucket"]["Properties"]
+            props = resources[f"{bucket.ident}Bucket"]["Properties"]
             assert set(props["PublicAccessBlockConfiguration"].values()) == {True}, label
             assert len(props["PublicAccessBlockConfiguration"]) == 4
             assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"], label
             assert ("VersioningConfiguration" in props) == bucket.versioning
-            policy = resources[f"{bucket.name}BucketPolicy"]["Properties"]
-            assert policy["Bucket"] == {"Ref": f"{bucket.name}Bucket"}
+            policy = resources[f"{bucket.ident}BucketPolicy"]["Properties"]
+            assert policy["Bucket"] == {"Ref": f"{bucket.ident}Bucket"}
             (deny,) = _statements(policy["PolicyDocument"])
             assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
@@ -603,7 +603,7 @@ def test_sns_push_permission_and_subscription_name_the_same_topic(subjects: list
         resources = _resources(t)
         for tr in (tr for tr in stack.triggers if isinstance(tr, SnsTrigger)):
             fn_arn = {"Fn::GetAtt": [f"{tr.function.name}Function", "Arn"]}
-            topic: Any = {"Ref": f"{tr.source.name}Topic"} if not tr.source.existing else tr.source.arn
+            topic: Any = {"Ref": f"{tr.source.ident}Topic"} if not tr.source.existing else tr.source.given_arn
             if isinstance(topic, str) and "${" in topic:
                 topic = {"Fn::Sub": topic}
             permission = resources[f"{tr.name}Permission"]["Properties"]
@@ -617,7 +617,7 @@ def test_sns_push_permission_and_subscription_name_the_same_topic(subjects: list
             if "Region" in subscription:
                 region = subscription["Region"]
                 assert REGION.fullmatch(region), f"{label}: {tr.name}Subscription has Region {region!r}"
-                assert tr.source.arn is not None and f":sns:{region}:" in tr.source.arn, label
+                assert tr.source.given_arn is not None and f":sns:{region}:" in tr.source.given_arn, label
 
 
 def test_functions_follow_their_spec(subjects: list[Subject]) -> None:
@@ -728,13 +728,13 @@ def test_queues_are_encrypted_tls_only_and_outlive_their_consumers(subjects: lis
     for label, stack, t in subjects:
         resources = _resources(t)
         for q in (s for s in stack.sources if isinstance(s, SqsQueue) and not s.existing):
-            props = resources[f"{q.name}Queue"]["Properties"]
-            queues = [f"{q.name}Queue"] + ([f"{q.name}DeadLetterQueue"] if q.max_receive_count else [])
+            props = resources[f"{q.ident}Queue"]["Properties"]
+            queues = [f"{q.ident}Queue"] + ([f"{q.ident}DeadLetterQueue"] if q.max_receive_count else [])
             for qid in queues:
                 p = resources[qid]["Properties"]
                 assert p.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in p, f"{label}: {qid} unencrypted"
                 assert p.get("FifoQueue", False) == q.fifo, label
-            policy = resources[f"{q.name}QueuePolicy"]["Properties"]
+            policy = resources[f"{q.ident}QueuePolicy"]["Properties"]
             assert policy["Queues"] == [{"Ref": qid} for qid in queues], label
             (deny,) = _statements(policy["PolicyDocument"])
             assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -744,7 +744,7 @@ def test_queues_are_encrypted_tls_only_and_outlive_their_consumers(subjects: lis
             assert props["VisibilityTimeout"] == wanted and all(wanted >= c for c in consumers), label
             if q.max_receive_count:
                 assert props["RedrivePolicy"] == {
-                    "deadLetterTargetArn": {"Fn::GetAtt": [f"{q.name}DeadLetterQueue", "Arn"]},
+                    "deadLetterTargetArn": {"Fn::GetAtt": [f"{q.ident}DeadLetterQueue", "Arn"]},
                     "maxReceiveCount": q.max_receive_count,
                 }, label
             else:
@@ -756,7 +756,7 @@ def test_rule_targets_have_a_permission_scoped_to_their_rule(subjects: list[Subj
         resources = _resources(t)
         rules = [tr for tr in stack.triggers if isinstance(tr, RuleTrigger)]
         for tr in rules:
-            rule = resources[f"{tr.source.name}Rule"]
+            rule = resources[f"{tr.source.ident}Rule"]
             fn_arn = {"Fn::GetAtt": [f"{tr.function.name}Function", "Arn"]}
             (target,) = [x for x in rule["Properties"]["Targets"] if x["Arn"] == fn_arn]
             assert target["Id"] == tr.function.name and target.get("Input") == tr.input, label
@@ -765,11 +765,11 @@ def test_rule_targets_have_a_permission_scoped_to_their_rule(subjects: list[Subj
                 "Action": "lambda:InvokeFunction",
                 "FunctionName": fn_arn,
                 "Principal": "events.amazonaws.com",
-                "SourceArn": {"Fn::GetAtt": [f"{tr.source.name}Rule", "Arn"]},
+                "SourceArn": {"Fn::GetAtt": [f"{tr.source.ident}Rule", "Arn"]},
             }, label
             state = rule["Properties"]["State"]
-            assert state == {"Fn::If": [f"{tr.source.name}IsEnabled", "ENABLED", "DISABLED"]}, label
-            assert rule["Metadata"]["cfngen:enabled"] == {"Ref": f"{tr.source.name}Enabled"}, label
+            assert state == {"Fn::If": [f"{tr.source.ident}IsEnabled", "ENABLED", "DISABLED"]}, label
+            assert rule["Metadata"]["cfngen:enabled"] == {"Ref": f"{tr.source.ident}Enabled"}, label
         permissions = {n for n, r in resources.items() if r["Type"] == "AWS::Lambda::Permission"
                        and r["Properties"]["Principal"] == "events.amazonaws.com"}  # fmt: skip
         assert permissions == {f"{tr.name}Permission" for tr in rules}, label
