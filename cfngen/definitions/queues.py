@@ -21,6 +21,10 @@ from cfngen.definitions.sources import Source, check_existing_arn, existing_name
 if TYPE_CHECKING:
     from cfngen.definitions.function import Function
 
+# An existing queue's ARN: region, account, name (placeholders hold "::", so no split on ":").
+EXISTING_ARN = re.compile(
+    r"arn:(?:\$\{AWS::Partition\}|[^:]+):sqs:(\$\{AWS::Region\}|[^:]+):(\$\{AWS::AccountId\}|\d+):(.+)"
+)
 QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 FIFO_NAME = re.compile(r"[A-Za-z0-9_-]{1,75}\.fifo")
 DEAD_LETTER_SUFFIX = "-dlq"
@@ -125,7 +129,9 @@ class SqsQueue(Source):
         """The queue's URL (`Ref`; for an existing queue, built from its ARN's region, account and name)."""
         if self.given_arn is None:
             return self._attr(names.queue(self.ident), None, "URL")
-        _, _, _, region, account, queue = self.given_arn.split(":", 5)
+        parts = EXISTING_ARN.fullmatch(self.given_arn)
+        assert parts is not None  # from_arn checked it
+        region, account, queue = parts.groups()
         return self._literal(f"https://sqs.{region}.${{AWS::URLSuffix}}/{account}/{queue}", "URL")
 
     @property

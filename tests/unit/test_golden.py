@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from cfngen import DynamoDBTable, EventBus, KinesisStream, S3Bucket, SnsTopic, SqsQueue, Stack
+from cfngen import DynamoDBTable, EventBus, KinesisStream, S3Bucket, Secret, SnsTopic, SqsQueue, SsmParameter, Stack
 from cfngen.builders.triggers import notes
 from cfngen.definitions import PullTrigger, RuleTrigger, S3Trigger, SnsTrigger, SqsTrigger
 from cfngen.lint import Linter
@@ -305,6 +305,61 @@ def case_event_rules() -> Stack:
     second.add_event_source(theirs)
     first.add_event_source(stack.schedule("Nightly", "cron(0 3 * * ? *)"), input={"job": "nightly"})
     second.add_event_source(stack.schedule("Often", "rate(5 minutes)", enabled=False))
+    return stack
+
+
+@case
+def case_wiring() -> Stack:
+    """References and grants: created and existing sources, a secret, an SSM parameter, a stack parameter, a fixed
+    function name; a grant and an event source on one queue (no action twice); keys on a table, queue and secret."""
+    key = "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/12345678-1234-1234-1234-123456789012"
+    stack = _stack("golden-wiring")
+    stage = stack.parameter("Stage", default="dev", allowed=["dev", "prod"], description="stage")
+    prefix = stack.parameter("Prefix", default="golden")
+    table = stack.dynamodb_table("Accounts", partition_key="id", stream_view="NEW_IMAGE", kms_key=key)
+    bucket = stack.s3_bucket("Receipts")
+    queue = stack.sqs_queue("Outbox", kms_key=key)
+    topic = stack.sns_topic("Events")
+    stream = stack.kinesis_stream("Clicks")
+    rule = stack.schedule("Nightly", "rate(1 day)")
+    theirs = SqsQueue.from_arn(_arn("sqs", "golden-theirs"))
+    their_table = DynamoDBTable.from_name("golden-ledger")
+    token = Secret.from_arn(_arn("secretsmanager", "secret:golden/api-AbCdEf"), kms_key=key)
+    setting = SsmParameter.from_name("/golden/db-url", kms_key=key)
+    api = _fn(
+        stack,
+        "Api",
+        function_name=prefix + "-api-" + stage,
+        environment={
+            "TABLE": table.name,
+            "TABLE_ARN": table.arn,
+            "TABLE_STREAM": table.stream_arn,
+            "BUCKET": bucket.name,
+            "OUTBOX": queue.url,
+            "TOPIC": topic.arn,
+            "TOPIC_NAME": topic.name,
+            "STREAM": stream.name,
+            "RULE": rule.arn,
+            "THEIRS": theirs.url,
+            "LEDGER": their_table.name,
+            "TOKEN": token.arn,
+            "SETTING": setting.name,
+            "STAGE": stage,
+            "LABEL": "orders-" + stage + "-${AWS::Region}",
+        },
+        policies=[{"Action": ["s3:GetObjectTagging"], "Resource": [bucket.arn + "/*"]}],
+    )
+    api.add_event_source(queue)
+    table.grant_read_write(api)
+    bucket.grant_read_write(api)
+    queue.grant_consume(api)
+    queue.grant_send(api)
+    theirs.grant_send(api)
+    their_table.grant_read(api)
+    topic.grant_publish(api)
+    stream.grant_write(api)
+    token.grant_read(api)
+    setting.grant_read(api)
     return stack
 
 
@@ -633,9 +688,12 @@ def test_functions_follow_their_spec(subjects: list[Subject]) -> None:
             assert props["Architectures"] == [fn.architecture]
             assert props["Role"] == {"Fn::GetAtt": [f"{n}Role", "Arn"]}
             variables = props.get("Environment", {}).get("Variables", {})
-            assert {k: _as_written(v) for k, v in variables.items()} == dict(fn.environment), label
+            written = {k: v if isinstance(v, str) else v.text.replace("${!", "${") for k, v in fn.environment.items()}
+            assert {k: _as_written(v) for k, v in variables.items()} == written, label
             for k, v in variables.items():  # pseudo parameters are resolved, not shipped literally
-                assert isinstance(v, dict) == ("${AWS::" in fn.environment[k]), f"{label}: {k}={v}"
+                value = fn.environment[k]  # a reference resolves when it names something (an existing name does not)
+                resolved = "${AWS::" in value if isinstance(value, str) else bool(re.search(r"\$\{(?!!)", value.text))
+                assert isinstance(v, dict) == resolved, f"{label}: {k}={v}"
             assert props["LoggingConfig"] == {"LogGroup": {"Ref": f"{n}LogGroup"}}
             log_group = resources[f"{n}LogGroup"]["Properties"]
             assert log_group["RetentionInDays"] == fn.log_retention_days, label
@@ -654,11 +712,18 @@ def test_functions_follow_their_spec(subjects: list[Subject]) -> None:
 
 
 def _as_written(value: Any) -> str:
-    """An environment value as the spec wrote it: a string, or an Fn::Sub whose ${!x} reads back as ${x}."""
+    """An environment value as the spec wrote it: a string, or an Fn::Sub whose ${!x} reads back as ${x}; a
+    reference's Ref / Fn::GetAtt / Fn::Sub as its Fn::Sub text (definitions/refs.py)."""
     if isinstance(value, str):
         return value
-    assert list(value) == ["Fn::Sub"] and isinstance(value["Fn::Sub"], str), value
-    text: str = value["Fn::Sub"]
+    if list(value) == ["Ref"]:
+        return f"${{{value['Ref']}}}"
+    if list(value) == ["Fn::GetAtt"]:
+        return "${" + ".".join(value["Fn::GetAtt"]) + "}"
+    assert list(value) == ["Fn::Sub"], value
+    sub = value["Fn::Sub"]
+    text: str = sub if isinstance(sub, str) else sub[0]
+    assert isinstance(sub, str) or set(sub[1]) == {"StackIdHead"}, value
     return text.replace("${!", "${")
 
 
