@@ -16,7 +16,9 @@ receipts = stack.s3_bucket("Receipts")
 outbox = stack.sqs_queue("Outbox")
 events = stack.sns_topic("Events")
 # Not created here: the secret's value stays in Secrets Manager; the function gets its ARN and the right to read it.
-token = Secret.from_arn("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:payments-api-AbCdEf")
+token = Secret.from_arn(
+    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:cfngen-demo-payments-api-AbCdEf"
+)
 
 api = stack.function(
     "Api",
