@@ -328,3 +328,10 @@ def test_function_names_are_checked_for_every_parameter_value_and_placeholder() 
 def test_bad_existing_secrets_and_parameters_are_refused(make: Any, message: str) -> None:
     with pytest.raises(SpecError, match=message):
         make()
+
+
+def test_a_table_named_without_its_stream_is_not_an_event_source() -> None:
+    stack = _stack()
+    with pytest.raises(SpecError, match="from_stream_arn") as err:
+        _fn(stack).add_event_source(DynamoDBTable.from_name("ledger"), starting_position="LATEST")
+    assert err.value.field == "source"
