@@ -6,9 +6,12 @@ from cfngen.definitions import (
     EventRule,
     Function,
     KinesisStream,
+    Reference,
     S3Bucket,
+    Secret,
     SnsTopic,
     SqsQueue,
+    SsmParameter,
     Stack,
 )
 from cfngen.errors import CfngenError, SpecError
@@ -20,10 +23,13 @@ __all__ = [
     "EventRule",
     "Function",
     "KinesisStream",
+    "Reference",
     "S3Bucket",
+    "Secret",
     "SnsTopic",
     "SpecError",
     "SqsQueue",
+    "SsmParameter",
     "Stack",
 ]
 __version__ = "0.1.0"

@@ -36,6 +36,7 @@ class Owner(enum.Enum):
     EVENT_BUS = "event-bus"
     EVENT_RULE = "event-rule"
     RULE_TRIGGER = "rule-target"
+    PARAMETER = "parameter"  # stack.parameter(...): the parameter's logical id is its name
     # Claim only the bare name: an existing source emits no resource, a created bucket's physical name
     # ("bucket <name>") is claimed so two buckets cannot render the same name.
     EXISTING_SOURCE = "existing"
@@ -129,6 +130,8 @@ sns_permission = _declare(Owner.SNS_TRIGGER, "Permission")
 subscription = _declare(Owner.SNS_TRIGGER, "Subscription")
 
 s3_permission = _declare(Owner.S3_TRIGGER, "Permission")
+
+parameter = _declare(Owner.PARAMETER, "", Section.PARAMETERS)
 
 DECLARED: tuple[LogicalId, ...] = tuple(_DECLARED)
 

@@ -6,6 +6,7 @@ from troposphere import Template
 
 from cfngen.builders import limits
 from cfngen.builders.function import add_function
+from cfngen.builders.grants import add_parameters
 from cfngen.builders.rules import add_bus
 from cfngen.builders.sources import add_source
 from cfngen.builders.triggers import add_sources_policy, add_trigger
@@ -18,6 +19,7 @@ def build(stack: Stack) -> Template:
     t.set_version("2010-09-09")
     if stack.description:
         t.set_description(stack.description)
+    add_parameters(t, stack)
     for bus in stack.buses:
         add_bus(t, bus)
     for source in stack.sources:

@@ -15,6 +15,7 @@ from troposphere import iam as tiam
 
 from cfngen import names
 from cfngen.builders import iam, scanner
+from cfngen.builders.grants import grant_statements
 from cfngen.definitions import Function, RuleTrigger, S3Trigger, SnsTopic, SnsTrigger, SqsQueue
 from cfngen.definitions.checks import ARN
 
@@ -59,6 +60,8 @@ def add_function(t: Template, fn: Function) -> None:
         props["KmsKeyArn"] = iam.value(fn.kms_key)
     if fn.description is not None:
         props["Description"] = fn.description
+    if fn.function_name is not None:
+        props["FunctionName"] = iam.value(fn.function_name)
     if fn.reserved_concurrency is not None:
         props["ReservedConcurrentExecutions"] = fn.reserved_concurrency
     if fn.tracing is not None:
@@ -103,14 +106,15 @@ def _runtime_statements(fn: Function) -> list[iam.Statement]:
     if fn.tracing == "Active":
         statements.append(iam.allow("xray", ["PutTelemetryRecords", "PutTraceSegments"], ["*"]))
     statements.extend(iam.user_statement(st) for st in fn.policies)
+    statements.extend(grant_statements(fn))
     return statements
 
 
 def _destination(fn: Function) -> object:
     if isinstance(fn.on_failure, SnsTopic):  # a topic this stack creates: the Ref also orders the two
-        return Ref(names.topic(fn.on_failure.name))
+        return Ref(names.topic(fn.on_failure.ident))
     if isinstance(fn.on_failure, SqsQueue):  # a queue this stack creates
-        return GetAtt(names.queue(fn.on_failure.name), "Arn")
+        return GetAtt(names.queue(fn.on_failure.ident), "Arn")
     return iam.value(str(fn.on_failure))
 
 

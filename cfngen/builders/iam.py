@@ -10,7 +10,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import awacs.aws as aws
-from troposphere import Sub
+from troposphere import GetAtt, Ref, Select, Split, Sub
+
+from cfngen.definitions.refs import PSEUDO_NAMES, STACK_ID_VARIABLE, Reference
+
+# The UUID's first segment (8 lower-case hex digits) of the stack id, e.g. 51af3dc0 in
+# arn:aws:cloudformation:us-east-1:123456789012:stack/name/51af3dc0-da77-11e4-872e-1234567db123.
+# It differs for every stack the template is deployed as, unlike the spec's stack name.
+STACK_ID_HEAD = Select(0, Split("-", Select(2, Split("/", Ref("AWS::StackId")))))
 
 Resource = Any  # a literal ARN or a troposphere intrinsic (GetAtt, Sub, Ref)
 Statement = Any  # awacs is untyped
@@ -25,16 +32,31 @@ STREAM_READ = {
 
 
 # Pseudo parameters that Fn::Sub resolves to a string; specs write them in ARNs, names and environment values.
-_PSEUDO_NAMES = "AccountId|Partition|Region|StackId|StackName|URLSuffix"
-_PSEUDO = re.compile(rf"\$\{{AWS::(?:{_PSEUDO_NAMES})\}}")
-_OTHER_PLACEHOLDER = re.compile(rf"\$\{{(?!AWS::(?:{_PSEUDO_NAMES})\}})")
+_PSEUDO = re.compile(rf"\$\{{AWS::(?:{PSEUDO_NAMES})\}}")
+_OTHER_PLACEHOLDER = re.compile(rf"\$\{{(?!AWS::(?:{PSEUDO_NAMES})\}})")
+_LONE = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.([A-Za-z0-9.]+))?\}")
+_TOKEN = re.compile(r"\$\{(?!!)")
 
 
-def value(text: str) -> str | Sub:
+def value(text: str | Reference) -> Any:
     """Strings that use ${AWS::...} pseudo parameters become Fn::Sub; others stay literal (a needless Fn::Sub
     is lint warning W1020). Inside the Fn::Sub every other `${` is written `${!`, so it stays literal text
-    exactly as it does in a string without pseudo parameters."""
-    return Sub(_OTHER_PLACEHOLDER.sub("${!", text)) if _PSEUDO.search(text) else text
+    exactly as it does in a string without pseudo parameters.
+
+    A Reference (definitions/refs.py) is `Ref` when it is one `${Id}`, `Fn::GetAtt` when one `${Id.Attr}`, its
+    literal text when it names nothing, else `Fn::Sub` (with the stack-id variable a created bucket's name uses).
+    """
+    if isinstance(text, str):
+        return Sub(_OTHER_PLACEHOLDER.sub("${!", text)) if _PSEUDO.search(text) else text
+    sub = text.text
+    lone = _LONE.fullmatch(sub)
+    if lone is not None and lone.group(1) != STACK_ID_VARIABLE:
+        return Ref(lone.group(1)) if lone.group(2) is None else GetAtt(lone.group(1), lone.group(2))
+    if not _TOKEN.search(sub):
+        return sub.replace("${!", "${")
+    if f"${{{STACK_ID_VARIABLE}}}" in sub:
+        return Sub(sub, **{STACK_ID_VARIABLE: STACK_ID_HEAD})
+    return Sub(sub)
 
 
 def allow(service: str, actions: Sequence[str], resources: Sequence[Resource]) -> Statement:

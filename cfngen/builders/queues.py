@@ -25,14 +25,14 @@ def add_queue(t: Template, q: SqsQueue) -> None:
         props["QueueName"] = q.queue_name
     if q.retention_seconds is not None:
         props["MessageRetentionPeriod"] = q.retention_seconds
-    arns: list[object] = [GetAtt(names.queue(q.name), "Arn")]
-    refs: list[object] = [Ref(names.queue(q.name))]
+    arns: list[object] = [GetAtt(names.queue(q.ident), "Arn")]
+    refs: list[object] = [Ref(names.queue(q.ident))]
     if q.max_receive_count is not None:
         dlq_props: dict[str, object] = {**encryption, **fifo, "MessageRetentionPeriod": DEAD_LETTER_RETENTION}
         if q.queue_name is not None:
             base = q.queue_name.removesuffix(".fifo")
             dlq_props["QueueName"] = base + DEAD_LETTER_SUFFIX + (".fifo" if q.fifo else "")
-        dlq = sqs.Queue(names.dead_letter_queue(q.name), **dlq_props)
+        dlq = sqs.Queue(names.dead_letter_queue(q.ident), **dlq_props)
         scanner.skip(dlq, *_waivers(q))
         t.add_resource(dlq)
         props["RedrivePolicy"] = sqs.RedrivePolicy(
@@ -40,19 +40,19 @@ def add_queue(t: Template, q: SqsQueue) -> None:
         )
         arns.append(GetAtt(dlq, "Arn"))
         refs.append(Ref(dlq))
-        t.add_output(Output(names.dead_letter_queue_url_output(q.name), Value=Ref(dlq)))
-    queue = sqs.Queue(names.queue(q.name), **props)
+        t.add_output(Output(names.dead_letter_queue_url_output(q.ident), Value=Ref(dlq)))
+    queue = sqs.Queue(names.queue(q.ident), **props)
     scanner.skip(queue, *_waivers(q))
     t.add_resource(queue)
     t.add_resource(
         sqs.QueuePolicy(
-            names.queue_policy(q.name),
+            names.queue_policy(q.ident),
             Queues=refs,
             PolicyDocument=iam.deny_insecure_transport(*arns, service="sqs"),
         )
     )
-    t.add_output(Output(names.queue_url_output(q.name), Value=Ref(queue)))
-    t.add_output(Output(names.queue_arn_output(q.name), Value=GetAtt(queue, "Arn")))
+    t.add_output(Output(names.queue_url_output(q.ident), Value=Ref(queue)))
+    t.add_output(Output(names.queue_arn_output(q.ident), Value=GetAtt(queue, "Arn")))
 
 
 def _waivers(q: SqsQueue) -> list[str]:

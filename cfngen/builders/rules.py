@@ -31,7 +31,7 @@ def add_bus(t: Template, bus: EventBus) -> None:
 
 
 def add_rule(t: Template, stack: Stack, rule: EventRule) -> None:
-    n = rule.name
+    n = rule.ident
     condition = names.rule_is_enabled(n)
     param = add_switch(
         t,
@@ -73,6 +73,6 @@ def add_rule_permission(t: Template, tr: RuleTrigger) -> None:
             Action="lambda:InvokeFunction",
             FunctionName=GetAtt(names.function(tr.function.name), "Arn"),
             Principal="events.amazonaws.com",
-            SourceArn=GetAtt(names.rule(tr.source.name), "Arn"),
+            SourceArn=GetAtt(names.rule(tr.source.ident), "Arn"),
         )
     )

@@ -9,40 +9,20 @@ and push permissions build their SourceArn from that same expression without ref
 
 from __future__ import annotations
 
-import hashlib
-import re
-
-from troposphere import GetAtt, Output, Ref, Select, Split, Sub, Template, kinesis, s3, sns
+from troposphere import GetAtt, Output, Ref, Sub, Template, kinesis, s3, sns
 from troposphere import dynamodb as ddb
 
 from cfngen import names
 from cfngen.builders import iam, scanner
 from cfngen.builders.buckets import hardened_bucket_properties
+from cfngen.builders.iam import STACK_ID_HEAD
 from cfngen.builders.queues import add_queue
 from cfngen.builders.rules import add_rule
 from cfngen.definitions import DynamoDBTable, EventRule, KinesisStream, S3Bucket, SnsTopic, Source, SqsQueue, Stack
+from cfngen.definitions.buckets import BUCKET_PREFIX_MAX, bucket_prefix
+from cfngen.definitions.refs import STACK_ID_VARIABLE
 
-# The UUID's first segment (8 lower-case hex digits) of the stack id, e.g. 51af3dc0 in
-# arn:aws:cloudformation:us-east-1:123456789012:stack/name/51af3dc0-da77-11e4-872e-1234567db123.
-# It differs for every stack the template is deployed as, unlike the spec's stack name.
-STACK_ID_VARIABLE = "StackIdHead"
-STACK_ID_HEAD = Select(0, Split("-", Select(2, Split("/", Ref("AWS::StackId")))))
-# "<prefix>-<8 hex>-<12-digit account>-<region>": no region name is longer than 16 characters, so a
-# prefix of 24 keeps every rendered name within S3's 63 whatever stack, account and region deploy it.
-BUCKET_PREFIX_MAX = 63 - len("-12345678-123456789012-") - 16
-_RESERVED_PREFIXES = ("xn-", "sthree-", "amzn-s3-demo-")
-
-
-def bucket_prefix(stack: Stack, bucket: S3Bucket) -> str:
-    """The spec-derived start of a created bucket's name: `<stack>-<bucket>` lower-cased, cut to fit."""
-    full = f"{stack.name}-{bucket.name}".lower()
-    prefix = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", full)).strip("-")
-    if len(prefix) > BUCKET_PREFIX_MAX or prefix.startswith(_RESERVED_PREFIXES):
-        digest = hashlib.sha256(full.encode()).hexdigest()[:8]
-        prefix = f"{prefix[: BUCKET_PREFIX_MAX - 9].rstrip('-')}-{digest}".lstrip("-")
-        if prefix.startswith(_RESERVED_PREFIXES):
-            prefix = f"b{digest}-{prefix[: BUCKET_PREFIX_MAX - 10].rstrip('-')}"
-    return prefix
+__all__ = ["BUCKET_PREFIX_MAX", "STACK_ID_HEAD", "add_source", "bucket_arn", "bucket_name", "bucket_prefix"]
 
 
 def bucket_name(stack: Stack, bucket: S3Bucket) -> str | Sub:
@@ -95,9 +75,9 @@ def _stream(t: Template, src: KinesisStream) -> None:
         props["ShardCount"] = src.shards
     if src.stream_name is not None:
         props["Name"] = src.stream_name
-    stream = t.add_resource(kinesis.Stream(names.stream(src.name), **props))
-    t.add_output(Output(names.stream_name_output(src.name), Value=Ref(stream)))
-    t.add_output(Output(names.stream_arn_output(src.name), Value=GetAtt(stream, "Arn")))
+    stream = t.add_resource(kinesis.Stream(names.stream(src.ident), **props))
+    t.add_output(Output(names.stream_name_output(src.ident), Value=Ref(stream)))
+    t.add_output(Output(names.stream_arn_output(src.ident), Value=GetAtt(stream, "Arn")))
 
 
 def _table(t: Template, src: DynamoDBTable) -> None:
@@ -119,14 +99,14 @@ def _table(t: Template, src: DynamoDBTable) -> None:
         props["StreamSpecification"] = ddb.StreamSpecification(StreamViewType=src.stream_view)
     if src.table_name is not None:
         props["TableName"] = src.table_name
-    table = ddb.Table(names.table(src.name), **props)
+    table = ddb.Table(names.table(src.ident), **props)
     scanner.skip(table, *([] if src.kms_key else ["table-aws-key"]))
     if src.retain:  # deleting the stack (or replacing the table) must not drop the data
         table.DeletionPolicy = table.UpdateReplacePolicy = "Retain"
     t.add_resource(table)
-    t.add_output(Output(names.table_name_output(src.name), Value=Ref(table)))
+    t.add_output(Output(names.table_name_output(src.ident), Value=Ref(table)))
     if src.stream_view is not None:
-        t.add_output(Output(names.table_stream_arn_output(src.name), Value=GetAtt(table, "StreamArn")))
+        t.add_output(Output(names.table_stream_arn_output(src.ident), Value=GetAtt(table, "StreamArn")))
 
 
 def _topic(t: Template, src: SnsTopic) -> None:
@@ -137,8 +117,8 @@ def _topic(t: Template, src: SnsTopic) -> None:
         props["DisplayName"] = src.display_name
     if src.topic_name is not None:
         props["TopicName"] = src.topic_name
-    topic = t.add_resource(sns.Topic(names.topic(src.name), **props))
-    t.add_output(Output(names.topic_arn_output(src.name), Value=Ref(topic)))
+    topic = t.add_resource(sns.Topic(names.topic(src.ident), **props))
+    t.add_output(Output(names.topic_arn_output(src.ident), Value=Ref(topic)))
 
 
 def _bucket(t: Template, stack: Stack, src: S3Bucket) -> None:
@@ -151,17 +131,17 @@ def _bucket(t: Template, stack: Stack, src: S3Bucket) -> None:
     }
     if configs:
         props["NotificationConfiguration"] = s3.NotificationConfiguration(LambdaConfigurations=configs)
-    bucket = t.add_resource(s3.Bucket(names.bucket(src.name), **props))
+    bucket = t.add_resource(s3.Bucket(names.bucket(src.ident), **props))
     if permissions:
         # S3 checks it may invoke the function when the notification is set: permission first.
         bucket.DependsOn = permissions
     t.add_resource(
         s3.BucketPolicy(
-            names.bucket_policy(src.name),
+            names.bucket_policy(src.ident),
             Bucket=Ref(bucket),
             PolicyDocument=iam.deny_insecure_transport(
-                GetAtt(bucket, "Arn"), Sub(f"${{{names.bucket(src.name)}.Arn}}/*")
+                GetAtt(bucket, "Arn"), Sub(f"${{{names.bucket(src.ident)}.Arn}}/*")
             ),
         )
     )
-    t.add_output(Output(names.bucket_name_output(src.name), Value=Ref(bucket)))
+    t.add_output(Output(names.bucket_name_output(src.ident), Value=Ref(bucket)))

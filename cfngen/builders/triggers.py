@@ -42,14 +42,14 @@ EXISTING_BUCKET_NOTE = (
 
 def stream_arn(source: KinesisStream | DynamoDBTable) -> object:
     if isinstance(source, KinesisStream):
-        return GetAtt(names.stream(source.name), "Arn") if source.arn is None else iam.value(source.arn)
-    if source.stream_arn is None:
-        return GetAtt(names.table(source.name), "StreamArn")
-    return iam.value(source.stream_arn)
+        return GetAtt(names.stream(source.ident), "Arn") if source.given_arn is None else iam.value(source.given_arn)
+    if source.given_stream_arn is None:
+        return GetAtt(names.table(source.ident), "StreamArn")
+    return iam.value(source.given_stream_arn)
 
 
 def queue_arn(source: SqsQueue) -> object:
-    return GetAtt(names.queue(source.name), "Arn") if source.arn is None else iam.value(source.arn)
+    return GetAtt(names.queue(source.ident), "Arn") if source.given_arn is None else iam.value(source.given_arn)
 
 
 class _MaximumConcurrency(lam.ScalingConfig):  # type: ignore[misc]
@@ -70,10 +70,10 @@ def _stream_read(trigger: PullTrigger | SqsTrigger) -> list[iam.Statement]:
         return [iam.allow("kinesis", iam.STREAM_READ["kinesis"], [stream_arn(src)])]
     # ListStreams has no resource-level scoping in IAM's model; scope it to the table's streams as SAM's
     # DynamoDBStreamReadPolicy does rather than grant it on "*".
-    if src.stream_arn is None:
-        streams: object = Sub(f"${{{names.table(src.name)}.Arn}}/stream/*")
+    if src.given_stream_arn is None:
+        streams: object = Sub(f"${{{names.table(src.ident)}.Arn}}/stream/*")
     else:
-        streams = iam.value(src.stream_arn.split("/stream/", 1)[0] + "/stream/*")
+        streams = iam.value(src.given_stream_arn.split("/stream/", 1)[0] + "/stream/*")
     statements = [
         iam.allow("dynamodb", iam.STREAM_READ["dynamodb"], [stream_arn(src)]),
         iam.allow("dynamodb", ["ListStreams"], [streams]),
@@ -121,7 +121,7 @@ def _mapping(t: Template, tr: PullTrigger | SqsTrigger) -> None:
         names.enabled(n),
         condition,
         enabled=tr.enabled,
-        description=f"Whether {tr.source.name} -> {tr.function.name} delivers records (cfngen enable/disable)",
+        description=f"Whether {tr.source.ident} -> {tr.function.name} delivers records (cfngen enable/disable)",
     )
     props: dict[str, object] = {
         "FunctionName": Ref(names.function(tr.function.name)),
@@ -146,7 +146,7 @@ def _mapping(t: Template, tr: PullTrigger | SqsTrigger) -> None:
     mapping.DependsOn = [names.sources_policy(tr.function.name)]
     t.add_resource(mapping)
     t.add_output(
-        Output(names.mapping_id_output(n), Value=Ref(mapping), Description=f"{tr.source.name} -> {tr.function.name}")
+        Output(names.mapping_id_output(n), Value=Ref(mapping), Description=f"{tr.source.ident} -> {tr.function.name}")
     )
 
 
@@ -179,7 +179,7 @@ def _queue_options(tr: SqsTrigger) -> dict[str, object]:
 
 def _sns(t: Template, tr: SnsTrigger) -> None:
     fn_arn = GetAtt(names.function(tr.function.name), "Arn")
-    topic = Ref(names.topic(tr.source.name)) if tr.source.arn is None else iam.value(tr.source.arn)
+    topic = Ref(names.topic(tr.source.ident)) if tr.source.given_arn is None else iam.value(tr.source.given_arn)
     t.add_resource(
         lam.Permission(
             names.sns_permission(tr.name),
@@ -194,7 +194,7 @@ def _sns(t: Template, tr: SnsTrigger) -> None:
         props["FilterPolicy"] = dict(tr.filter_policy)
     if tr.filter_policy_scope is not None:
         props["FilterPolicyScope"] = tr.filter_policy_scope
-    region = _literal_region(tr.source.arn)
+    region = _literal_region(tr.source.given_arn)
     if region is not None:
         props["Region"] = region  # a topic in another region is subscribed to in its own region
     t.add_resource(sns.SubscriptionResource(names.subscription(tr.name), **props))

@@ -8,6 +8,10 @@ package is pure data: no troposphere, no AWS.
     sources    the event sources, created by a stack or existing (from_arn / from_name)
     queues     SQS queues: created (encrypted, with a dead-letter queue) or existing; the visibility-timeout rule
     rules      EventBridge rules, schedules (rate/cron checked) and buses
+    refs       references (table.name, queue.url, parameters): values CloudFormation resolves, composed with +
+    parameters stack.parameter(...): template parameters set with deploy --parameter
+    grants     table.grant_read(fn) and the like: access levels and their IAM actions, as data
+    secrets    existing Secrets Manager secrets and SSM parameters a function may read
     triggers   the three ways a source reaches a function; their option fields and the checks on them
     function   Function, its add_event_source, and the checks on a function's fields
     stack      Stack: the definition calls and the logical-id namespace they share
@@ -17,6 +21,7 @@ This module only re-exports: `from cfngen.definitions import X` works for every 
 
 from __future__ import annotations
 
+from cfngen.definitions.buckets import S3Bucket
 from cfngen.definitions.checks import (
     BUCKET_NAME,
     KEY_TYPES,
@@ -30,9 +35,12 @@ from cfngen.definitions.checks import (
     STREAM_VIEWS,
 )
 from cfngen.definitions.function import FUNCTION_OPTIONS, Function
+from cfngen.definitions.grants import ACTIONS, Grant
 from cfngen.definitions.queues import SqsQueue
+from cfngen.definitions.refs import Reference
 from cfngen.definitions.rules import EventBus, EventRule
-from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source
+from cfngen.definitions.secrets import Secret, SsmParameter
+from cfngen.definitions.sources import DynamoDBTable, KinesisStream, SnsTopic, Source
 from cfngen.definitions.stack import Stack
 from cfngen.definitions.triggers import (
     OPTION_NAMES,
@@ -50,6 +58,7 @@ from cfngen.definitions.triggers import (
 )
 
 __all__ = [
+    "ACTIONS",
     "BUCKET_NAME",
     "FUNCTION_OPTIONS",
     "KEY_TYPES",
@@ -71,16 +80,20 @@ __all__ = [
     "EventBus",
     "EventRule",
     "Function",
+    "Grant",
     "KinesisStream",
     "PullTrigger",
+    "Reference",
     "RuleTrigger",
     "S3Bucket",
     "S3Trigger",
+    "Secret",
     "SnsTopic",
     "SnsTrigger",
     "Source",
     "SqsQueue",
     "SqsTrigger",
+    "SsmParameter",
     "Stack",
     "Trigger",
 ]

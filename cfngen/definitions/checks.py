@@ -38,6 +38,10 @@ ARN = {  # an ARN of each kind that definitions accept, placeholders allowed
     "sns": re.compile(rf"arn:{_PARTITION}:sns:{_REGION}:{ACCOUNT}:[A-Za-z0-9_-]{{1,256}}"),
     "sqs": re.compile(rf"arn:{_PARTITION}:sqs:{_REGION}:{ACCOUNT}:[A-Za-z0-9_-]{{1,80}}(?:\.fifo)?"),
     "layer": re.compile(rf"arn:{_PARTITION}:lambda:{_REGION}:{ACCOUNT}:layer:[A-Za-z0-9_-]{{1,140}}:\d+"),
+    # A secret by its full ARN: Secrets Manager appends '-' and six characters to the name (group 1).
+    "secret": re.compile(
+        rf"arn:{_PARTITION}:secretsmanager:{_REGION}:{ACCOUNT}:secret:([A-Za-z0-9/_+=.@-]{{1,512}})-[A-Za-z0-9]{{6}}"
+    ),
     # A customer-managed key by key ARN (IAM grants and CloudWatch Logs need the key itself, not an alias).
     "kms-key": re.compile(rf"arn:{_PARTITION}:kms:{_REGION}:{ACCOUNT}:key/(?:mrk-[0-9a-f]{{32}}|[0-9a-f-]{{36}})"),
 }

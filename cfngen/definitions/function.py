@@ -14,11 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 from cfngen import awsdata
-from cfngen.definitions.checks import LOG_RETENTION_DAYS, RESERVED_ENV, Where
+from cfngen.definitions.buckets import S3Bucket
+from cfngen.definitions.checks import LOG_RETENTION_DAYS, PLACEHOLDERS, RESERVED_ENV, Where
+from cfngen.definitions.grants import Grant
+from cfngen.definitions.parameters import used
 from cfngen.definitions.policies import check_policies
 from cfngen.definitions.queues import SqsQueue
+from cfngen.definitions.refs import Reference, Value, check_value, sample
 from cfngen.definitions.rules import EventRule
-from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source
+from cfngen.definitions.sources import DynamoDBTable, KinesisStream, SnsTopic, Source
 from cfngen.definitions.triggers import EVENT_SOURCE_OPTIONS, EventSourceOptions, Trigger, new_trigger
 
 if TYPE_CHECKING:
@@ -35,7 +39,7 @@ class Function:
     memory: int = 128
     timeout: int = 3
     architecture: Literal["x86_64", "arm64"] = "x86_64"
-    environment: Mapping[str, str] = field(default_factory=dict)
+    environment: Mapping[str, Value] = field(default_factory=dict)  # strings or references (definitions/refs.py)
     description: str | None = None
     reserved_concurrency: int | None = None
     log_retention_days: int = 30
@@ -46,7 +50,9 @@ class Function:
     kms_key: str | None = None  # a customer-managed key for the environment and the log group
     # where Lambda sends asynchronous invocations that failed every retry
     on_failure: str | SnsTopic | SqsQueue | None = None
+    function_name: Value | None = None  # a fixed physical name; None: CloudFormation generates one
     triggers: list[Trigger] = field(default_factory=list)
+    grants: list[Grant] = field(default_factory=list)  # from table.grant_read(fn) and the like
 
     def add_event_source(self, source: Source, **options: Unpack[EventSourceOptions]) -> Trigger:
         """Wire `source` to this function: a mapping for streams and queues, permission + subscription for push,
@@ -65,27 +71,28 @@ class Function:
                 "S3Bucket (from stack.kinesis_stream(...) etc. or .from_arn(...)), an EventBridge rule or schedule "
                 "(stack.event_rule(...), stack.schedule(...))",
             )
-        where = Where(stack, f"{self.name}<-{source.name}")
+        where = Where(stack, f"{self.name}<-{source.ident}")
         if source.stack is not None and source.stack is not stack:
             raise where.fail(
                 "source",
-                f"{source.label} {source.name} belongs to stack {source.stack.name}",
+                f"{source.label} {source.ident} belongs to stack {source.stack.name}",
                 hint="refer to it with .from_arn(...) / .from_name(...)",
             )
         if any(t.source is source for t in self.triggers):
-            raise where.fail("source", f"{source.label} {source.name} is already a source of {self.name}")
+            raise where.fail("source", f"{source.label} {source.ident} is already a source of {self.name}")
         given: Mapping[str, object] = options
         # In table order, not call order, so the checks (and which mistake is named first) do not depend on it.
         given = {name: given[name] for name in EVENT_SOURCE_OPTIONS if given.get(name) is not None}
         trigger = new_trigger(where, self, source, given)
         stack._adopt(source)
-        stack._claim(trigger.id_owner, trigger.name, f"the trigger {source.name} -> {self.name}", where, bare=False)
+        stack._claim(trigger.id_owner, trigger.name, f"the trigger {source.ident} -> {self.name}", where, bare=False)
         self.triggers.append(trigger)
         return trigger
 
 
 ENVIRONMENT_MAX_BYTES = 4096  # Lambda: the sum of every key and value, UTF-8 encoded
-FUNCTION_OPTIONS = tuple(f.name for f in fields(Function) if f.name not in ("stack", "name", "triggers"))
+FUNCTION_OPTIONS = tuple(f.name for f in fields(Function) if f.name not in ("stack", "name", "triggers", "grants"))
+FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # Lambda's FunctionName, when it is a name (not an ARN)
 
 
 def define_function(
@@ -98,7 +105,7 @@ def define_function(
     memory: int,
     timeout: int,
     architecture: str,
-    environment: Mapping[str, str] | None,
+    environment: Mapping[str, Value] | None,
     description: str | None,
     reserved_concurrency: int | None,
     log_retention_days: int,
@@ -108,6 +115,7 @@ def define_function(
     layers: Sequence[str],
     kms_key: str | None,
     on_failure: str | SnsTopic | SqsQueue | None,
+    function_name: Value | None = None,
 ) -> Function:
     """A Function whose every field passed its check (`w` names the function being defined)."""
     stack = w.stack
@@ -139,7 +147,43 @@ def define_function(
         layers=_layers(w, layers),
         kms_key=None if kms_key is None else w.arn("kms_key", kms_key, ("kms-key",)),
         on_failure=None if on_failure is None else _destination(w, on_failure),
+        function_name=None if function_name is None else _function_name(w, function_name),
     )
+
+
+def _function_name(w: Where, value: object) -> Value:
+    """A name Lambda accepts for every value its placeholders and parameters can take (parameters: each allowed
+    value, else the default); references to resources are refused, their names are not known in advance."""
+    checked = check_value(w, "function_name", value)
+    if isinstance(checked, str):
+        w.placeholders("function_name", checked)
+    params = {p.name: p for p in used(w, checked)} if isinstance(checked, Reference) else {}
+    choices = [{n: v for n, v in zip(params, combo, strict=True)} for combo in _combinations(params)]
+    for chosen in choices:
+        unknown: list[str] = []
+
+        def stand_in(token: str, chosen: dict[str, str] = chosen, unknown: list[str] = unknown) -> str:
+            if token in chosen:
+                return chosen[token]
+            unknown.append(token)
+            return "x"
+
+        text = sample(checked, stand_in)
+        if unknown:
+            raise w.fail("function_name", f"{value!r} names {unknown[0]}, whose value is not known before deploy; "
+                         f"allowed: text, {', '.join(PLACEHOLDERS)} and stack parameters")  # fmt: skip
+        if not FUNCTION_NAME.fullmatch(text):
+            shown = f" (as {text!r}, with {chosen})" if chosen else ""
+            raise w.fail("function_name", f"{value!r} is not allowed{shown}; allowed: 1 to 64 letters, digits, '-' "
+                         "or '_', for every value of its placeholders and parameters")  # fmt: skip
+    return checked
+
+
+def _combinations(params: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    combos: list[tuple[str, ...]] = [()]
+    for p in params.values():
+        combos = [(*c, v) for c in combos for v in (p.samples() or ("",))]
+    return combos
 
 
 def _runtime(w: Where, runtime: object) -> str:
@@ -184,7 +228,7 @@ def _code_path(w: Where, base: Path, code: object) -> Path:
     return path
 
 
-def _environment(w: Where, env: object) -> dict[str, str]:
+def _environment(w: Where, env: object) -> dict[str, Value]:
     if not isinstance(env, Mapping):
         raise w.fail("environment", f"{env!r} is not allowed; allowed: a dict of str to str")
     for key, value in env.items():
@@ -193,10 +237,18 @@ def _environment(w: Where, env: object) -> dict[str, str]:
                          "(2 characters at least)")  # fmt: skip
         if RESERVED_ENV.fullmatch(key):
             raise w.fail("environment", f"key {key!r} is reserved by Lambda; allowed: any other name")
-        if not isinstance(value, str):
-            raise w.fail("environment", f"value of {key} is {value!r}; allowed: a string")
+        if not isinstance(value, (str, Reference)):
+            raise w.fail("environment", f"value of {key} is {value!r}; allowed: a string, or a reference such as "
+                         "table.name, queue.url, topic.arn or a stack parameter")  # fmt: skip
+        check_value(w, "environment", value)
+        secret = [p.name for p in used(w, value) if p.no_echo] if isinstance(value, Reference) else []
+        if secret:
+            raise w.fail("environment", f"{key} holds parameter {secret[0]}, which is no_echo; Lambda shows "
+                         "environment values to anyone who may read the function's configuration; allowed: "
+                         "parameters without no_echo",
+                         hint="keep it in Secrets Manager: pass Secret.from_arn(...).arn")  # fmt: skip
     out = {k: env[k] for k in sorted(env)}
-    size = sum(len(_utf8(w, k, k)) + len(_utf8(w, k, v)) for k, v in out.items())
+    size = sum(len(_utf8(w, k, k)) + len(_utf8(w, k, sample(v))) for k, v in out.items())
     if size > ENVIRONMENT_MAX_BYTES:
         raise w.fail(
             "environment",
@@ -211,9 +263,9 @@ def _destination(w: Where, value: object) -> str | SnsTopic | SqsQueue:
     """An SQS queue or SNS topic ARN, or a topic or queue of this stack (its Ref orders the two)."""
     if isinstance(value, (SnsTopic, SqsQueue)):
         if value.stack is not None and value.stack is not w.stack:
-            raise w.fail("on_failure", f"{value.label} {value.name} belongs to stack {value.stack.name}",
+            raise w.fail("on_failure", f"{value.label} {value.ident} belongs to stack {value.stack.name}",
                          hint="refer to it with .from_arn(...) or its ARN")  # fmt: skip
-        return value if value.arn is None else value.arn
+        return value if value.given_arn is None else value.given_arn
     return w.arn("on_failure", value, ("sqs", "sns"))
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from cfngen import awsdata
 from cfngen.definitions.checks import Where
+from cfngen.definitions.refs import Reference, check_value
+from cfngen.definitions.refs import sample as sample_text
 
 SHAPE = "{'Action': ['s3:GetObject'], 'Resource': ['arn:aws:s3:::bucket/*']}"
 _ACTION = re.compile(r"[a-z0-9-]+:[A-Za-z0-9*?]+")
@@ -64,13 +66,15 @@ def _statement(w: Where, st: object) -> dict[str, Any]:
     for action in actions:
         _action(w, action, allow=effect == "Allow")
     resources = st.get("Resource")
-    resources = [resources] if isinstance(resources, str) else resources
-    if not isinstance(resources, (list, tuple)) or not resources or not all(isinstance(r, str) for r in resources):
-        raise w.fail("policies", f"Resource {st.get('Resource')!r} is not allowed; allowed: a list of ARNs")
+    resources = [resources] if isinstance(resources, (str, Reference)) else resources
+    if not isinstance(resources, (list, tuple)) or not resources:
+        raise w.fail("policies", f"Resource {st.get('Resource')!r} is not allowed; allowed: a list of ARNs "
+                     "(strings, or references such as table.arn)")  # fmt: skip
     for r in resources:
-        w.placeholders("policies", r)
-    if effect == "Allow":
-        _resources(w, actions, resources)
+        if isinstance(check_value(w, "policies", r), str):
+            w.placeholders("policies", r)
+    if effect == "Allow":  # a reference names one resource of the stack, or an ARN written out
+        _resources(w, actions, [r if isinstance(r, str) else sample_text(r) for r in resources])
     out: dict[str, Any] = {"Effect": effect, "Action": list(actions), "Resource": list(resources)}
     if "Condition" in st:
         out["Condition"] = _condition(w, st["Condition"])

@@ -12,12 +12,19 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from cfngen import names
 from cfngen.definitions.checks import Where
+from cfngen.definitions.grants import ACTIONS, Grant, Statement, grant, kms
+from cfngen.definitions.refs import Reference
 from cfngen.definitions.sources import Source, check_existing_arn, existing_name
 
 if TYPE_CHECKING:
     from cfngen.definitions.function import Function
 
+# An existing queue's ARN: region, account, name (placeholders hold "::", so no split on ":").
+EXISTING_ARN = re.compile(
+    r"arn:(?:\$\{AWS::Partition\}|[^:]+):sqs:(\$\{AWS::Region\}|[^:]+):(\$\{AWS::AccountId\}|\d+):(.+)"
+)
 QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 FIFO_NAME = re.compile(r"[A-Za-z0-9_-]{1,75}\.fifo")
 DEAD_LETTER_SUFFIX = "-dlq"
@@ -30,7 +37,7 @@ DEAD_LETTER_RETENTION = 1209600  # the longest SQS keeps a message: time to look
 
 @dataclass(eq=False)
 class SqsQueue(Source):
-    arn: str | None = None
+    given_arn: str | None = None
     fifo: bool = False
     queue_name: str | None = None
     visibility_timeout: int | None = None  # None: computed from the consumers (builders)
@@ -109,13 +116,49 @@ class SqsQueue(Source):
             check_existing_arn(kms_key, "kms-key", "SqsQueue.from_arn")
         physical = arn.rsplit(":", 1)[-1]
         return cls(
-            name=existing_name(name, physical.removesuffix(".fifo")),
+            ident=existing_name(name, physical.removesuffix(".fifo")),
             stack=None,
-            arn=arn,
+            given_arn=arn,
             fifo=physical.endswith(".fifo"),
             max_receive_count=None,
             kms_key=kms_key,
         )
+
+    @property
+    def url(self) -> Reference:
+        """The queue's URL (`Ref`; for an existing queue, built from its ARN's region, account and name)."""
+        if self.given_arn is None:
+            return self._attr(names.queue(self.ident), None, "URL")
+        parts = EXISTING_ARN.fullmatch(self.given_arn)
+        assert parts is not None  # from_arn checked it
+        region, account, queue = parts.groups()
+        return self._literal(f"https://sqs.{region}.${{AWS::URLSuffix}}/{account}/{queue}", "URL")
+
+    @property
+    def arn(self) -> Reference:
+        if self.given_arn is None:
+            return self._attr(names.queue(self.ident), "Arn", "ARN")
+        return self._literal(self.given_arn, "ARN")
+
+    @property
+    def name(self) -> Reference:
+        if self.given_arn is None:
+            return self._attr(names.queue(self.ident), "QueueName", "name")
+        return self._literal(self.given_arn.rsplit(":", 1)[-1], "name")
+
+    def grant_send(self, fn: object) -> Grant:
+        """SendMessage (and GetQueueUrl, GetQueueAttributes) on this queue, and its customer-managed key."""
+        return grant(self, self.ident, fn, "send")
+
+    def grant_consume(self, fn: object) -> Grant:
+        """Receive, delete and change the visibility of this queue's messages (for code that polls it itself)."""
+        return grant(self, self.ident, fn, "consume")
+
+    def grant_statements(self, access: str) -> list[Statement]:
+        return [
+            Statement("sqs", ACTIONS["sqs", access], (self.arn,)),
+            *kms(self.kms_key, "produce" if access == "send" else "decrypt"),
+        ]
 
     def consumers(self) -> list[Function]:
         """The functions of this queue's stack that it triggers."""
@@ -139,7 +182,7 @@ def check_consumer(w: Where, queue: SqsQueue, fn: Function) -> None:
     if queue.visibility_timeout is not None and queue.visibility_timeout < fn.timeout:
         raise w.fail(
             "visibility_timeout",
-            f"queue {queue.name}'s visibility timeout ({queue.visibility_timeout} s) is below {fn.name}'s timeout "
+            f"queue {queue.ident}'s visibility timeout ({queue.visibility_timeout} s) is below {fn.name}'s timeout "
             f"({fn.timeout} s), and Lambda refuses the mapping; allowed: at least {fn.timeout} s",
             hint=f"leave visibility_timeout unset: cfngen then uses {VISIBILITY_FACTOR}x the longest consumer's "
             "timeout, as AWS advises",

@@ -16,7 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cfngen import names
 from cfngen.definitions.checks import Where
+from cfngen.definitions.refs import Reference
 from cfngen.definitions.sources import Source, existing_name
 from cfngen.errors import SpecError
 
@@ -77,6 +79,14 @@ class EventRule(Source):
     description: str | None = None
     enabled: bool = True
     label: str = field(init=False, default="EventBridge rule")
+
+    @property
+    def name(self) -> Reference:
+        return self._attr(names.rule(self.ident), None, "name")
+
+    @property
+    def arn(self) -> Reference:
+        return self._attr(names.rule(self.ident), "Arn", "ARN")
 
     @classmethod
     def define(

@@ -1,4 +1,5 @@
-"""The event sources a function can be wired to: Kinesis streams, DynamoDB tables, SNS topics, S3 buckets.
+"""The event sources a function can be wired to: Kinesis streams, DynamoDB tables, SNS topics (S3 buckets:
+definitions/buckets.py).
 
 Each class owns its checks. Created sources come from `Stack.kinesis_stream(...)` and its siblings, which
 claim the logical ids and hand the fields to the class's `define`, where they are checked. Existing ones
@@ -10,18 +11,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from cfngen import names
 from cfngen.definitions.checks import (
-    ACCOUNT,
     ARN,
-    BUCKET_NAME,
     KEY_TYPES,
     PLACEHOLDERS,
     RESOURCE_NAME,
     STREAM_VIEWS,
     Where,
 )
+from cfngen.definitions.grants import ACTIONS, Grant, Statement, grant, kms
+from cfngen.definitions.refs import Reference, attr, literal
 from cfngen.errors import SpecError
 
 if TYPE_CHECKING:
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 class Source:
     """An event source: created by `stack` when it has one, else an existing resource named by ARN."""
 
-    name: str
+    ident: str  # the name given in the spec: the stem of its logical ids (`.name` is the physical name)
     stack: Stack | None
 
     label: str = field(init=False, default="source")  # how messages name this kind of source
@@ -41,10 +43,19 @@ class Source:
     def existing(self) -> bool:
         return self.stack is None
 
+    def _attr(self, logical_id: str, attribute: str | None, what: str) -> Reference:
+        return attr(self.stack, logical_id, attribute, f"{self.label} {self.ident}'s {what}")
+
+    def _literal(self, text: str, what: str) -> Reference:
+        return literal(text, f"{self.label} {self.ident}'s {what}")
+
+    def grant_statements(self, access: str) -> list[Statement]:  # pragma: no cover - each grantable overrides it
+        raise NotImplementedError
+
 
 @dataclass(eq=False)
 class KinesisStream(Source):
-    arn: str | None = None
+    given_arn: str | None = None
     shards: int | None = None
     on_demand: bool = False
     retention_hours: int = 24
@@ -80,15 +91,40 @@ class KinesisStream(Source):
             stream_name=stream_name,
         )
 
+    @property
+    def name(self) -> Reference:
+        """The stream's name (`Ref`, or the name in an existing stream's ARN)."""
+        if self.given_arn is None:
+            return self._attr(names.stream(self.ident), None, "name")
+        return self._literal(self.given_arn.rsplit("/", 1)[-1], "name")
+
+    @property
+    def arn(self) -> Reference:
+        if self.given_arn is None:
+            return self._attr(names.stream(self.ident), "Arn", "ARN")
+        return self._literal(self.given_arn, "ARN")
+
+    def grant_read(self, fn: object) -> Grant:
+        """GetRecords and what reading shards needs, on this stream."""
+        return grant(self, self.ident, fn, "read")
+
+    def grant_write(self, fn: object) -> Grant:
+        """PutRecord(s) and what finding shards needs, on this stream."""
+        return grant(self, self.ident, fn, "write")
+
+    def grant_statements(self, access: str) -> list[Statement]:
+        return [Statement("kinesis", ACTIONS["kinesis", access], (self.arn,))]
+
     @classmethod
     def from_arn(cls, arn: str, name: str | None = None) -> KinesisStream:
         check_existing_arn(arn, "kinesis", "KinesisStream.from_arn")
-        return cls(name=existing_name(name, arn.rsplit("/", 1)[-1]), stack=None, arn=arn)
+        return cls(ident=existing_name(name, arn.rsplit("/", 1)[-1]), stack=None, given_arn=arn)
 
 
 @dataclass(eq=False)
 class DynamoDBTable(Source):
-    stream_arn: str | None = None
+    given_stream_arn: str | None = None
+    given_arn: str | None = None  # an existing table named without its stream (from_name)
     partition_key: str = ""
     partition_key_type: str = "S"
     sort_key: str | None = None
@@ -139,11 +175,76 @@ class DynamoDBTable(Source):
             kms_key=None if kms_key is None else w.arn("kms_key", kms_key, ("kms-key",)),
         )
 
+    @property
+    def name(self) -> Reference:
+        """The table's name (`Ref`, or the name in an existing table's ARN)."""
+        if self.stack is not None:
+            return self._attr(names.table(self.ident), None, "name")
+        return self._literal(self._given_table_arn().split(":table/", 1)[1], "name")
+
+    @property
+    def arn(self) -> Reference:
+        if self.stack is not None:
+            return self._attr(names.table(self.ident), "Arn", "ARN")
+        return self._literal(self._given_table_arn(), "ARN")
+
+    @property
+    def stream_arn(self) -> Reference:
+        """The table's stream (`Fn::GetAtt <Table>.StreamArn`); a created table needs `stream_view=`."""
+        if self.given_stream_arn is not None:
+            return self._literal(self.given_stream_arn, "stream ARN")
+        if self.stream_view is None:
+            raise SpecError(
+                f"table {self.ident} has no stream, so it has no stream_arn; allowed: a table with stream_view=...",
+                stack=self.stack.name if self.stack else None,
+                resource=self.ident,
+                field="stream_arn",
+            )
+        return self._attr(names.table(self.ident), "StreamArn", "stream ARN")
+
+    def _given_table_arn(self) -> str:
+        if self.given_arn is not None:
+            return self.given_arn
+        assert self.given_stream_arn is not None
+        return self.given_stream_arn.split("/stream/", 1)[0]
+
+    def grant_read(self, fn: object) -> Grant:
+        """Get, query and scan the table and its indexes."""
+        return grant(self, self.ident, fn, "read")
+
+    def grant_write(self, fn: object) -> Grant:
+        """Put, update and delete items of the table."""
+        return grant(self, self.ident, fn, "write")
+
+    def grant_read_write(self, fn: object) -> Grant:
+        """grant_read and grant_write."""
+        return grant(self, self.ident, fn, "read_write")
+
+    def grant_statements(self, access: str) -> list[Statement]:
+        out = []
+        if access in ("read", "read_write"):
+            out.append(Statement("dynamodb", ACTIONS["dynamodb", "read"], (self.arn, self.arn + "/index/*")))
+        if access in ("write", "read_write"):
+            out.append(Statement("dynamodb", ACTIONS["dynamodb", "write"], (self.arn,)))
+        return out + kms(self.kms_key, "decrypt" if access == "read" else "encrypt")
+
+    @classmethod
+    def from_name(cls, table_name: str, name: str | None = None, *, kms_key: str | None = None) -> DynamoDBTable:
+        """An existing table in the stack's account and region, for grants and references (not an event source:
+        that needs its stream, `from_stream_arn`)."""
+        if not isinstance(table_name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", table_name):
+            raise SpecError(f"table name {table_name!r} is not allowed; allowed: 3 to 255 letters, digits, '_', '-' "
+                            "or '.'", resource="DynamoDBTable.from_name", field="table_name")  # fmt: skip
+        if kms_key is not None:
+            check_existing_arn(kms_key, "kms-key", "DynamoDBTable.from_name")
+        arn = f"arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/{table_name}"
+        return cls(ident=existing_name(name, table_name), stack=None, given_arn=arn, kms_key=kms_key)
+
     @classmethod
     def from_stream_arn(cls, stream_arn: str, name: str | None = None) -> DynamoDBTable:
         check_existing_arn(stream_arn, "dynamodb", "DynamoDBTable.from_stream_arn")
         table = stream_arn.split(":table/", 1)[-1].split("/", 1)[0]
-        return cls(name=existing_name(name, table), stack=None, stream_arn=stream_arn)
+        return cls(ident=existing_name(name, table), stack=None, given_stream_arn=stream_arn)
 
 
 # SNS's AWS-managed key: topics are encrypted at rest unless a customer-managed key is chosen. AWS services that
@@ -153,7 +254,7 @@ SNS_MANAGED_KEY = "alias/aws/sns"
 
 @dataclass(eq=False)
 class SnsTopic(Source):
-    arn: str | None = None
+    given_arn: str | None = None
     kms_key: str | None = None
     display_name: str | None = None
     topic_name: str | None = None
@@ -181,35 +282,34 @@ class SnsTopic(Source):
             w.text("topic_name", topic_name, max_len=256, pattern=re.compile(r"[A-Za-z0-9_-]+"))
         return cls(name, w.stack, kms_key=kms_key, display_name=display_name, topic_name=topic_name)
 
+    @property
+    def name(self) -> Reference:
+        """The topic's name (`Fn::GetAtt <Topic>.TopicName`, or the name in an existing topic's ARN)."""
+        if self.given_arn is None:
+            return self._attr(names.topic(self.ident), "TopicName", "name")
+        return self._literal(self.given_arn.rsplit(":", 1)[-1], "name")
+
+    @property
+    def arn(self) -> Reference:
+        """The topic's ARN (`Ref`, or the ARN given)."""
+        if self.given_arn is None:
+            return self._attr(names.topic(self.ident), None, "ARN")
+        return self._literal(self.given_arn, "ARN")
+
+    def grant_publish(self, fn: object) -> Grant:
+        """sns:Publish on this topic (and its customer-managed key, when it has one)."""
+        return grant(self, self.ident, fn, "publish")
+
+    def grant_statements(self, access: str) -> list[Statement]:
+        key = self.kms_key if self.kms_key and self.kms_key.startswith("arn:") and ":key/" in self.kms_key else None
+        return [Statement("sns", ACTIONS["sns", "publish"], (self.arn,)), *kms(key, "produce")]
+
     @classmethod
-    def from_arn(cls, arn: str, name: str | None = None) -> SnsTopic:
+    def from_arn(cls, arn: str, name: str | None = None, *, kms_key: str | None = None) -> SnsTopic:
         check_existing_arn(arn, "sns", "SnsTopic.from_arn")
-        return cls(name=existing_name(name, arn.rsplit(":", 1)[-1]), stack=None, arn=arn)
-
-
-@dataclass(eq=False)
-class S3Bucket(Source):
-    versioning: bool = False
-    bucket_name: str | None = None
-    account: str | None = None  # the owner of an existing bucket, when not the stack's account
-    label: str = field(init=False, default="S3 bucket")
-
-    @classmethod
-    def define(cls, w: Where, name: str, *, versioning: bool, bucket_name: str | None) -> S3Bucket:
-        """A bucket the stack creates, its fields checked."""
-        w.boolean("versioning", versioning)
-        if bucket_name is not None:
-            check_bucket_name(bucket_name, lambda msg: w.fail("bucket_name", msg))
-        return cls(name, w.stack, versioning=versioning, bucket_name=bucket_name)
-
-    @classmethod
-    def from_name(cls, bucket_name: str, name: str | None = None, *, account: str | None = None) -> S3Bucket:
-        """An existing bucket: the permission is emitted; its notification must be set where it is defined."""
-        check_bucket_name(bucket_name, lambda msg: SpecError(msg, resource="S3Bucket.from_name"))
-        if account is not None and not (isinstance(account, str) and re.fullmatch(ACCOUNT, account)):
-            raise SpecError(f"account {account!r} is not allowed; allowed: 12 digits or ${{AWS::AccountId}}",
-                            resource="S3Bucket.from_name", field="account")  # fmt: skip
-        return cls(name=existing_name(name, bucket_name), stack=None, bucket_name=bucket_name, account=account)
+        if kms_key is not None:  # its customer-managed key: publishing needs it
+            check_existing_arn(kms_key, "kms-key", "SnsTopic.from_arn")
+        return cls(ident=existing_name(name, arn.rsplit(":", 1)[-1]), stack=None, given_arn=arn, kms_key=kms_key)
 
 
 def check_existing_arn(arn: object, kind: str, where: str) -> None:
@@ -230,24 +330,6 @@ def existing_name(name: str | None, physical: str) -> str:
             resource=physical,
         )
     return chosen
-
-
-def check_bucket_name(name: object, fail: Any) -> str:
-    """A bucket name S3 accepts in every region; `fail(message)` makes the error to raise."""
-    # The longest name any region gives: the account is 12 digits, region names stay within 16 characters.
-    sample = (
-        name.replace("${AWS::AccountId}", "123456789012").replace("${AWS::Region}", "ap-southeast-777")
-        if isinstance(name, str)
-        else name
-    )
-    if not isinstance(sample, str) or not BUCKET_NAME.fullmatch(sample) or ".." in sample:
-        raise fail(
-            f"bucket name {name!r} is not valid; allowed: 3-63 lower-case letters, digits, '.' or '-', "
-            "starting and ending with a letter or digit"
-        )
-    if isinstance(name, str) and "${AWS::Partition}" in name:
-        raise fail("bucket names cannot contain ${AWS::Partition}")
-    return sample
 
 
 def _camel(text: str) -> str:

@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cfngen import names
+from cfngen.definitions.buckets import S3Bucket
 from cfngen.definitions.checks import BOOTSTRAP_STACK, RESOURCE_NAME, STACK_NAME, Where
 from cfngen.definitions.function import FUNCTION_OPTIONS, Function, define_function
+from cfngen.definitions.parameters import StackParameter, define_parameter, reference
 from cfngen.definitions.queues import SqsQueue
+from cfngen.definitions.refs import Reference, Value
 from cfngen.definitions.rules import EventBus, EventRule
-from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, Source
+from cfngen.definitions.sources import DynamoDBTable, KinesisStream, SnsTopic, Source
 from cfngen.errors import SpecError
 from cfngen.names import Owner
 
@@ -59,6 +62,7 @@ class Stack:
         self.functions: list[Function] = []
         self.sources: list[Source] = []
         self.buses: list[EventBus] = []
+        self.parameters: dict[str, StackParameter] = {}
         self._names: dict[str, str] = {}
         self._template: Template | None = None
 
@@ -106,9 +110,9 @@ class Stack:
         if source.stack is None and source not in self.sources:
             self._claim(
                 Owner.EXISTING_SOURCE,
-                source.name,
-                f"the existing {source.label} {source.name}",
-                Where(self, source.name),
+                source.ident,
+                f"the existing {source.label} {source.ident}",
+                Where(self, source.ident),
             )
             self.sources.append(source)
 
@@ -136,7 +140,7 @@ class Stack:
         memory: int = 128,
         timeout: int = 3,
         architecture: str = "x86_64",
-        environment: Mapping[str, str] | None = None,
+        environment: Mapping[str, Value] | None = None,
         description: str | None = None,
         reserved_concurrency: int | None = None,
         log_retention_days: int = 30,
@@ -146,13 +150,16 @@ class Stack:
         layers: Sequence[str] = (),
         kms_key: str | None = None,
         on_failure: str | SnsTopic | SqsQueue | None = None,
+        function_name: Value | None = None,
         **unknown: Any,
     ) -> Function:
         """A Lambda function with its role, log group and code parameters.
 
         `kms_key` (a customer-managed key's ARN) encrypts its environment variables and its log group;
         `on_failure` (an SQS queue or SNS topic ARN, or a topic or queue of this stack) receives asynchronous
-        invocations that failed every retry.
+        invocations that failed every retry. `environment` values and `function_name` may be references
+        (`table.name`, `queue.url`, a stack parameter, composed with +); `function_name` fixes the physical name
+        (up to 64 letters, digits, '-' or '_' for every value of its placeholders and parameters).
         """
         Where(self, str(name)).reject_unknown(unknown, FUNCTION_OPTIONS, "stack.function")
         w = self._resource(Owner.FUNCTION, name, f"the function {name}")
@@ -175,9 +182,30 @@ class Stack:
             layers=layers,
             kms_key=kms_key,
             on_failure=on_failure,
+            function_name=function_name,
         )
         self.functions.append(fn)
         return fn
+
+    def parameter(
+        self,
+        name: str,
+        *,
+        default: str | None = None,
+        allowed: Sequence[str] = (),
+        description: str | None = None,
+        no_echo: bool = False,
+    ) -> Reference:
+        """A template parameter (a string), set at deploy time with `cfngen deploy --parameter NAME=VALUE`; without
+        it the default applies. Usable in environment values, names and policies; `allowed` lists its values."""
+        self._check_open()
+        where = Where(self, str(name))
+        param = define_parameter(
+            where, name, default=default, allowed=allowed, description=description, no_echo=no_echo
+        )
+        self._claim(Owner.PARAMETER, param.name, f"the parameter {param.name}", where)
+        self.parameters[param.name] = param
+        return reference(where, param)
 
     def kinesis_stream(
         self,

@@ -14,10 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, TypeVar
 
+from cfngen.definitions.buckets import S3Bucket
 from cfngen.definitions.checks import S3_EVENTS, STARTING_POSITIONS, STREAM_VIEWS, Where
 from cfngen.definitions.queues import SqsQueue, check_consumer
 from cfngen.definitions.rules import MAX_TARGETS, EventRule
-from cfngen.definitions.sources import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic
+from cfngen.definitions.sources import DynamoDBTable, KinesisStream, SnsTopic
 from cfngen.names import Owner
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ class PullTrigger:
     @property
     def name(self) -> str:
         """The mapping's name for `cfngen enable/disable`, and the stem of its logical ids."""
-        return f"{self.function.name}{self.source.name}"
+        return f"{self.function.name}{self.source.ident}"
 
 
 @dataclass(eq=False)
@@ -142,7 +143,7 @@ class SqsTrigger:
 
     @property
     def name(self) -> str:
-        return f"{self.function.name}{self.source.name}"
+        return f"{self.function.name}{self.source.ident}"
 
 
 @dataclass(eq=False)
@@ -157,7 +158,7 @@ class RuleTrigger:
 
     @property
     def name(self) -> str:
-        return f"{self.function.name}{self.source.name}"
+        return f"{self.function.name}{self.source.ident}"
 
 
 @dataclass(eq=False)
@@ -171,7 +172,7 @@ class SnsTrigger:
 
     @property
     def name(self) -> str:
-        return f"{self.function.name}{self.source.name}"
+        return f"{self.function.name}{self.source.ident}"
 
 
 @dataclass(eq=False)
@@ -186,7 +187,7 @@ class S3Trigger:
 
     @property
     def name(self) -> str:
-        return f"{self.function.name}{self.source.name}"
+        return f"{self.function.name}{self.source.ident}"
 
 
 Trigger = PullTrigger | SqsTrigger | SnsTrigger | S3Trigger | RuleTrigger
@@ -259,7 +260,7 @@ def new_trigger(where: Where, fn: Function, source: Wired, given: Mapping[str, o
         if len(targets) >= MAX_TARGETS:
             raise where.fail(
                 "source",
-                f"rule {source.name} already has {MAX_TARGETS} targets; allowed: at most {MAX_TARGETS} (EventBridge)",
+                f"rule {source.ident} already has {MAX_TARGETS} targets; allowed: at most {MAX_TARGETS} (EventBridge)",
                 hint="define another rule with the same pattern",
             )
         return _apply(where, RuleTrigger(fn, source), given)
@@ -279,9 +280,9 @@ def _sqs_batching(where: Where, tr: SqsTrigger) -> SqsTrigger:
     size, window = tr.batch_size, tr.batching_window_seconds
     if tr.source.fifo:
         if size is not None and size > 10:
-            raise where.fail("batch_size", f"{size} is out of range for FIFO queue {tr.source.name}; allowed: 1 to 10")
+            raise where.fail("batch_size", f"{size} is out of range for FIFO queue {tr.source.ident}; allowed: 1 to 10")
         if window is not None:
-            raise where.fail("batching_window_seconds", f"is not supported for FIFO queue {tr.source.name}; "
+            raise where.fail("batching_window_seconds", f"is not supported for FIFO queue {tr.source.ident}; "
                              "allowed: leave it unset")  # fmt: skip
     elif size is not None and size > 10 and not window:
         raise where.fail("batching_window_seconds", f"is needed with batch_size={size} (over 10) on a standard "
@@ -291,10 +292,16 @@ def _sqs_batching(where: Where, tr: SqsTrigger) -> SqsTrigger:
 
 def _start(where: Where, source: KinesisStream | DynamoDBTable, given: Mapping[str, object]) -> str:
     """The starting position: required, AT_TIMESTAMP only on Kinesis and only with a starting_timestamp."""
+    if isinstance(source, DynamoDBTable) and source.stack is None and source.given_stream_arn is None:
+        raise where.fail(
+            "source",
+            f"table {source.ident} was named without its stream (DynamoDBTable.from_name), so it cannot be an event "
+            "source; allowed: DynamoDBTable.from_stream_arn(...)",
+        )
     if isinstance(source, DynamoDBTable) and source.stack is not None and source.stream_view is None:
         raise where.fail(
             "stream_view",
-            f"table {source.name} has no stream, so it cannot be an event source",
+            f"table {source.ident} has no stream, so it cannot be an event source",
             hint=f"give dynamodb_table(..., stream_view=...) one of {', '.join(STREAM_VIEWS)}",
         )
     allowed = STARTING_POSITIONS if isinstance(source, KinesisStream) else STARTING_POSITIONS[:2]
@@ -320,7 +327,7 @@ def _s3_overlaps(where: Where, trigger: S3Trigger) -> S3Trigger:
         if isinstance(other, S3Trigger) and other.source is trigger.source and _notifications_overlap(trigger, other):
             raise where.fail(
                 "prefix",
-                f"the notification overlaps {other.function.name}'s on {trigger.source.name} (same events, "
+                f"the notification overlaps {other.function.name}'s on {trigger.source.ident} (same events, "
                 "prefix/suffix that can match the same key); S3 refuses overlapping configurations",
                 hint="give each function a distinct prefix or suffix, or distinct events",
             )

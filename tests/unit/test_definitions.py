@@ -477,7 +477,7 @@ def test_existing_sources_reject_other_placeholders(call: Callable[[], object]) 
 
 def test_existing_sources_accept_the_three_placeholders() -> None:
     arn = "arn:${AWS::Partition}:kinesis:${AWS::Region}:${AWS::AccountId}:stream/clicks-1"
-    assert KinesisStream.from_arn(arn).name == "Clicks1"
+    assert KinesisStream.from_arn(arn).ident == "Clicks1"
     assert SnsTopic.from_arn(arn.replace("kinesis", "sns").replace("stream/", "")).existing
     name = "data-${AWS::AccountId}-${AWS::Region}"
     assert S3Bucket.from_name(name).bucket_name == name

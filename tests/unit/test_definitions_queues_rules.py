@@ -110,7 +110,7 @@ def test_a_standard_queue_takes_large_batches_with_a_window(stack: Stack) -> Non
 
 def test_existing_queues(stack: Stack) -> None:
     fifo = SqsQueue.from_arn("arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:jobs.fifo", kms_key=KEY)
-    assert (fifo.name, fifo.fifo, fifo.max_receive_count) == ("Jobs", True, None)
+    assert (fifo.ident, fifo.fifo, fifo.max_receive_count) == ("Jobs", True, None)
     with pytest.raises(SpecError, match="not a valid sqs ARN"):
         SqsQueue.from_arn("arn:aws:sqs:us-east-1:123:jobs")
     with pytest.raises(SpecError, match="not a valid kms-key ARN"):

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from cfngen import DynamoDBTable, EventBus, KinesisStream, S3Bucket, SnsTopic, SqsQueue, Stack
+from cfngen import DynamoDBTable, EventBus, KinesisStream, S3Bucket, Secret, SnsTopic, SqsQueue, SsmParameter, Stack
 from cfngen.builders.triggers import notes
 from cfngen.definitions import PullTrigger, RuleTrigger, S3Trigger, SnsTrigger, SqsTrigger
 from cfngen.lint import Linter
@@ -308,6 +308,61 @@ def case_event_rules() -> Stack:
     return stack
 
 
+@case
+def case_wiring() -> Stack:
+    """References and grants: created and existing sources, a secret, an SSM parameter, a stack parameter, a fixed
+    function name; a grant and an event source on one queue (no action twice); keys on a table, queue and secret."""
+    key = "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/12345678-1234-1234-1234-123456789012"
+    stack = _stack("golden-wiring")
+    stage = stack.parameter("Stage", default="dev", allowed=["dev", "prod"], description="stage")
+    prefix = stack.parameter("Prefix", default="golden")
+    table = stack.dynamodb_table("Accounts", partition_key="id", stream_view="NEW_IMAGE", kms_key=key)
+    bucket = stack.s3_bucket("Receipts")
+    queue = stack.sqs_queue("Outbox", kms_key=key)
+    topic = stack.sns_topic("Events")
+    stream = stack.kinesis_stream("Clicks")
+    rule = stack.schedule("Nightly", "rate(1 day)")
+    theirs = SqsQueue.from_arn(_arn("sqs", "golden-theirs"))
+    their_table = DynamoDBTable.from_name("golden-ledger")
+    token = Secret.from_arn(_arn("secretsmanager", "secret:golden/api-AbCdEf"), kms_key=key)
+    setting = SsmParameter.from_name("/golden/db-url", kms_key=key)
+    api = _fn(
+        stack,
+        "Api",
+        function_name=prefix + "-api-" + stage,
+        environment={
+            "TABLE": table.name,
+            "TABLE_ARN": table.arn,
+            "TABLE_STREAM": table.stream_arn,
+            "BUCKET": bucket.name,
+            "OUTBOX": queue.url,
+            "TOPIC": topic.arn,
+            "TOPIC_NAME": topic.name,
+            "STREAM": stream.name,
+            "RULE": rule.arn,
+            "THEIRS": theirs.url,
+            "LEDGER": their_table.name,
+            "TOKEN": token.arn,
+            "SETTING": setting.name,
+            "STAGE": stage,
+            "LABEL": "orders-" + stage + "-${AWS::Region}",
+        },
+        policies=[{"Action": ["s3:GetObjectTagging"], "Resource": [bucket.arn + "/*"]}],
+    )
+    api.add_event_source(queue)
+    table.grant_read_write(api)
+    bucket.grant_read_write(api)
+    queue.grant_consume(api)
+    queue.grant_send(api)
+    theirs.grant_send(api)
+    their_table.grant_read(api)
+    topic.grant_publish(api)
+    stream.grant_write(api)
+    token.grant_read(api)
+    setting.grant_read(api)
+    return stack
+
+
 # ----------------------------------------------------------------------------------------- golden files
 
 
@@ -535,7 +590,7 @@ def test_s3_push_has_no_cycle_and_a_scoped_permission(subjects: list[Subject]) -
     for label, stack, t in subjects:
         resources = _resources(t)
         for bucket in (s for s in stack.sources if isinstance(s, S3Bucket) and not s.existing):
-            res = resources[f"{bucket.name}Bucket"]
+            res = resources[f"{bucket.ident}Bucket"]
             name = res["Properties"]["BucketName"]
             if bucket.bucket_name is None:
                 # Follows the stack it is deployed as (its id), not the stack name in the spec.
@@ -550,10 +605,10 @@ def test_s3_push_has_no_cycle_and_a_scoped_permission(subjects: list[Subject]) -
             triggers = [tr for tr in stack.triggers if isinstance(tr, S3Trigger) and tr.source is bucket]
             for tr in triggers:
                 permission_id = f"{tr.name}Permission"
-                assert permission_id in _depends(res), f"{label}: {bucket.name}Bucket must wait for {permission_id}"
+                assert permission_id in _depends(res), f"{label}: {bucket.ident}Bucket must wait for {permission_id}"
                 permission = resources[permission_id]["Properties"]
                 assert permission["SourceArn"] == arn, label
-                assert f"{bucket.name}Bucket" not in _references(permission), f"{label}: {permission_id} refs bucket"
+                assert f"{bucket.ident}Bucket" not in _references(permission), f"{label}: {permission_id} refs bucket"
                 assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}, label
                 assert permission["Principal"] == "s3.amazonaws.com"
                 assert permission["Action"] == "lambda:InvokeFunction"
@@ -587,13 +642,13 @@ def test_created_buckets_are_private_encrypted_and_tls_only(subjects: list[Subje
     for label, stack, t in subjects:
         resources = _resources(t)
         for bucket in (s for s in stack.sources if isinstance(s, S3Bucket) and not s.existing):
-            props = resources[f"{bucket.name}Bucket"]["Properties"]
+            props = resources[f"{bucket.ident}Bucket"]["Properties"]
             assert set(props["PublicAccessBlockConfiguration"].values()) == {True}, label
             assert len(props["PublicAccessBlockConfiguration"]) == 4
             assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"], label
             assert ("VersioningConfiguration" in props) == bucket.versioning
-            policy = resources[f"{bucket.name}BucketPolicy"]["Properties"]
-            assert policy["Bucket"] == {"Ref": f"{bucket.name}Bucket"}
+            policy = resources[f"{bucket.ident}BucketPolicy"]["Properties"]
+            assert policy["Bucket"] == {"Ref": f"{bucket.ident}Bucket"}
             (deny,) = _statements(policy["PolicyDocument"])
             assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
@@ -603,7 +658,7 @@ def test_sns_push_permission_and_subscription_name_the_same_topic(subjects: list
         resources = _resources(t)
         for tr in (tr for tr in stack.triggers if isinstance(tr, SnsTrigger)):
             fn_arn = {"Fn::GetAtt": [f"{tr.function.name}Function", "Arn"]}
-            topic: Any = {"Ref": f"{tr.source.name}Topic"} if not tr.source.existing else tr.source.arn
+            topic: Any = {"Ref": f"{tr.source.ident}Topic"} if not tr.source.existing else tr.source.given_arn
             if isinstance(topic, str) and "${" in topic:
                 topic = {"Fn::Sub": topic}
             permission = resources[f"{tr.name}Permission"]["Properties"]
@@ -617,7 +672,7 @@ def test_sns_push_permission_and_subscription_name_the_same_topic(subjects: list
             if "Region" in subscription:
                 region = subscription["Region"]
                 assert REGION.fullmatch(region), f"{label}: {tr.name}Subscription has Region {region!r}"
-                assert tr.source.arn is not None and f":sns:{region}:" in tr.source.arn, label
+                assert tr.source.given_arn is not None and f":sns:{region}:" in tr.source.given_arn, label
 
 
 def test_functions_follow_their_spec(subjects: list[Subject]) -> None:
@@ -633,9 +688,12 @@ def test_functions_follow_their_spec(subjects: list[Subject]) -> None:
             assert props["Architectures"] == [fn.architecture]
             assert props["Role"] == {"Fn::GetAtt": [f"{n}Role", "Arn"]}
             variables = props.get("Environment", {}).get("Variables", {})
-            assert {k: _as_written(v) for k, v in variables.items()} == dict(fn.environment), label
+            written = {k: v if isinstance(v, str) else v.text.replace("${!", "${") for k, v in fn.environment.items()}
+            assert {k: _as_written(v) for k, v in variables.items()} == written, label
             for k, v in variables.items():  # pseudo parameters are resolved, not shipped literally
-                assert isinstance(v, dict) == ("${AWS::" in fn.environment[k]), f"{label}: {k}={v}"
+                value = fn.environment[k]  # a reference resolves when it names something (an existing name does not)
+                resolved = "${AWS::" in value if isinstance(value, str) else bool(re.search(r"\$\{(?!!)", value.text))
+                assert isinstance(v, dict) == resolved, f"{label}: {k}={v}"
             assert props["LoggingConfig"] == {"LogGroup": {"Ref": f"{n}LogGroup"}}
             log_group = resources[f"{n}LogGroup"]["Properties"]
             assert log_group["RetentionInDays"] == fn.log_retention_days, label
@@ -654,11 +712,18 @@ def test_functions_follow_their_spec(subjects: list[Subject]) -> None:
 
 
 def _as_written(value: Any) -> str:
-    """An environment value as the spec wrote it: a string, or an Fn::Sub whose ${!x} reads back as ${x}."""
+    """An environment value as the spec wrote it: a string, or an Fn::Sub whose ${!x} reads back as ${x}; a
+    reference's Ref / Fn::GetAtt / Fn::Sub as its Fn::Sub text (definitions/refs.py)."""
     if isinstance(value, str):
         return value
-    assert list(value) == ["Fn::Sub"] and isinstance(value["Fn::Sub"], str), value
-    text: str = value["Fn::Sub"]
+    if list(value) == ["Ref"]:
+        return f"${{{value['Ref']}}}"
+    if list(value) == ["Fn::GetAtt"]:
+        return "${" + ".".join(value["Fn::GetAtt"]) + "}"
+    assert list(value) == ["Fn::Sub"], value
+    sub = value["Fn::Sub"]
+    text: str = sub if isinstance(sub, str) else sub[0]
+    assert isinstance(sub, str) or set(sub[1]) == {"StackIdHead"}, value
     return text.replace("${!", "${")
 
 
@@ -728,13 +793,13 @@ def test_queues_are_encrypted_tls_only_and_outlive_their_consumers(subjects: lis
     for label, stack, t in subjects:
         resources = _resources(t)
         for q in (s for s in stack.sources if isinstance(s, SqsQueue) and not s.existing):
-            props = resources[f"{q.name}Queue"]["Properties"]
-            queues = [f"{q.name}Queue"] + ([f"{q.name}DeadLetterQueue"] if q.max_receive_count else [])
+            props = resources[f"{q.ident}Queue"]["Properties"]
+            queues = [f"{q.ident}Queue"] + ([f"{q.ident}DeadLetterQueue"] if q.max_receive_count else [])
             for qid in queues:
                 p = resources[qid]["Properties"]
                 assert p.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in p, f"{label}: {qid} unencrypted"
                 assert p.get("FifoQueue", False) == q.fifo, label
-            policy = resources[f"{q.name}QueuePolicy"]["Properties"]
+            policy = resources[f"{q.ident}QueuePolicy"]["Properties"]
             assert policy["Queues"] == [{"Ref": qid} for qid in queues], label
             (deny,) = _statements(policy["PolicyDocument"])
             assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -744,7 +809,7 @@ def test_queues_are_encrypted_tls_only_and_outlive_their_consumers(subjects: lis
             assert props["VisibilityTimeout"] == wanted and all(wanted >= c for c in consumers), label
             if q.max_receive_count:
                 assert props["RedrivePolicy"] == {
-                    "deadLetterTargetArn": {"Fn::GetAtt": [f"{q.name}DeadLetterQueue", "Arn"]},
+                    "deadLetterTargetArn": {"Fn::GetAtt": [f"{q.ident}DeadLetterQueue", "Arn"]},
                     "maxReceiveCount": q.max_receive_count,
                 }, label
             else:
@@ -756,7 +821,7 @@ def test_rule_targets_have_a_permission_scoped_to_their_rule(subjects: list[Subj
         resources = _resources(t)
         rules = [tr for tr in stack.triggers if isinstance(tr, RuleTrigger)]
         for tr in rules:
-            rule = resources[f"{tr.source.name}Rule"]
+            rule = resources[f"{tr.source.ident}Rule"]
             fn_arn = {"Fn::GetAtt": [f"{tr.function.name}Function", "Arn"]}
             (target,) = [x for x in rule["Properties"]["Targets"] if x["Arn"] == fn_arn]
             assert target["Id"] == tr.function.name and target.get("Input") == tr.input, label
@@ -765,11 +830,11 @@ def test_rule_targets_have_a_permission_scoped_to_their_rule(subjects: list[Subj
                 "Action": "lambda:InvokeFunction",
                 "FunctionName": fn_arn,
                 "Principal": "events.amazonaws.com",
-                "SourceArn": {"Fn::GetAtt": [f"{tr.source.name}Rule", "Arn"]},
+                "SourceArn": {"Fn::GetAtt": [f"{tr.source.ident}Rule", "Arn"]},
             }, label
             state = rule["Properties"]["State"]
-            assert state == {"Fn::If": [f"{tr.source.name}IsEnabled", "ENABLED", "DISABLED"]}, label
-            assert rule["Metadata"]["cfngen:enabled"] == {"Ref": f"{tr.source.name}Enabled"}, label
+            assert state == {"Fn::If": [f"{tr.source.ident}IsEnabled", "ENABLED", "DISABLED"]}, label
+            assert rule["Metadata"]["cfngen:enabled"] == {"Ref": f"{tr.source.ident}Enabled"}, label
         permissions = {n for n, r in resources.items() if r["Type"] == "AWS::Lambda::Permission"
                        and r["Properties"]["Principal"] == "events.amazonaws.com"}  # fmt: skip
         assert permissions == {f"{tr.name}Permission" for tr in rules}, label
