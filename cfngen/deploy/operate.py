@@ -177,7 +177,8 @@ def switch(
 def _keep(parameter: ParameterTypeDef, new: str | None, template: Mapping[str, Any]) -> ParameterTypeDef:
     """`new` for a switched parameter; every other one keeps its value, sent as DescribeStacks reports it
     rather than as UsePreviousValue: the same on AWS, and moto cannot resolve UsePreviousValue for a
-    parameter left at its default. A NoEcho value reads back as '****', so only those go as UsePreviousValue."""
+    parameter left at its default (probe: test_use_previous_value_for_a_parameter_left_at_its_default_fails).
+    A NoEcho value reads back as '****', so only those go as UsePreviousValue."""
     key = parameter["ParameterKey"]
     if new is not None:
         return {"ParameterKey": key, "ParameterValue": new}
