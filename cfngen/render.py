@@ -86,8 +86,11 @@ def drift(template: Template, templates_dir: Path, stack_name: str) -> list[Stal
     """How each committed template of a stack differs from a fresh render; empty when all match (or none
     is committed). What deploys must be what was reviewed: a spec changed without `render`, or a
     committed template edited by hand, shows up here."""
-    found = [staleness(template_path(templates_dir, stack_name, f), render_text(template, f)) for f in FORMATS]
-    return [s for s in found if s.path.is_file() and s.stale]
+    found = (
+        staleness(template_path(templates_dir, stack_name, f), render_text(template, f))
+        for f in committed_formats(templates_dir, stack_name)  # only those: rendering YAML costs a cfn_flip import
+    )
+    return [s for s in found if s.stale]
 
 
 def _umask() -> int:
