@@ -237,27 +237,17 @@ _IDENTITY_EVENT = "before-call.sts.GetCallerIdentity"
 
 def target_line(aws: Aws, *, profile: str | None = None, emulator: bool = False) -> str:
     """`target: account A, region R, endpoint E` (or `profile P`, or `default credentials`), so nobody
-    mistakes the emulator for production. It costs one GetCallerIdentity, and only one per run: the
-    answer is handed back to any later GetCallerIdentity on the same client (the bootstrap bucket's name
-    needs the account too) without another request."""
+    mistakes the emulator for production.
+
+    The account costs one GetCallerIdentity, and only one per run: the answer is handed back to any later
+    GetCallerIdentity on the same client (the bootstrap bucket's name needs the account too). In a project
+    that has its `.cfngen/`, the account is also remembered per endpoint and access key (hashed): a key's
+    account never changes, so later runs skip the STS client and the call (the no-op deploy is benchmarked).
+    """
     import os
-    from types import SimpleNamespace
 
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    sts = aws.client("sts")
-    events = sts.meta.events
-    events.unregister(_IDENTITY_EVENT, unique_id="cfngen-identity")  # clients outlive a run in one process
-    try:
-        identity = sts.get_caller_identity()
-    except (BotoCoreError, ClientError) as exc:  # the command's own first call reports it, with its hint
-        account = f"unknown ({type(exc).__name__})"
-    else:
-        account = identity["Account"]
-        answer = (SimpleNamespace(status_code=200, headers={}), identity)
-        hand_back: Any = lambda **_kwargs: answer  # noqa: E731 - a before-call handler's answer replaces the request
-        events.register(_IDENTITY_EVENT, hand_back, unique_id="cfngen-identity")
     endpoint = aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+    account = _known_account(aws, endpoint) or _ask_account(aws, endpoint)
     if emulator:
         where = f"endpoint {endpoint} (the project's emulator)"
     elif endpoint:
@@ -265,6 +255,67 @@ def target_line(aws: Aws, *, profile: str | None = None, emulator: bool = False)
     else:
         where = f"profile {profile}" if profile else "default credentials"
     return f"target: account {account}, region {aws.region_name}, {where}"
+
+
+def _identity_cache(aws: Aws, endpoint: str | None) -> tuple[Path, str] | None:
+    """Where the account for these credentials is remembered, and under which key; None outside a project
+    (no `.cfngen/` yet: nothing is created for it) or without static credentials to key it by."""
+    import hashlib
+
+    from cfngen import config
+
+    work = config.work_dir()
+    credentials = aws.session.get_credentials()
+    if not work.is_dir() or credentials is None or not credentials.access_key:
+        return None
+    key = hashlib.sha256(f"{endpoint or ''}\0{credentials.access_key}".encode()).hexdigest()
+    return work / "cache/identity.json", key
+
+
+def _known_account(aws: Aws, endpoint: str | None) -> str | None:
+    import json
+
+    found = _identity_cache(aws, endpoint)
+    if found is None:
+        return None
+    path, key = found
+    try:
+        account = json.loads(path.read_text()).get(key)
+    except (OSError, ValueError, AttributeError):  # missing or damaged: ask STS and write it again
+        return None
+    return account if isinstance(account, str) and account.isdigit() else None
+
+
+def _ask_account(aws: Aws, endpoint: str | None) -> str:
+    import json
+    from types import SimpleNamespace
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from cfngen.render import write_atomic
+
+    sts = aws.client("sts")
+    events = sts.meta.events
+    events.unregister(_IDENTITY_EVENT, unique_id="cfngen-identity")  # clients outlive a run in one process
+    try:
+        identity = sts.get_caller_identity()
+    except (BotoCoreError, ClientError) as exc:  # the command's own first call reports it, with its hint
+        return f"unknown ({type(exc).__name__})"
+    answer = (SimpleNamespace(status_code=200, headers={}), identity)
+    hand_back: Any = lambda **_kwargs: answer  # noqa: E731 - a before-call handler's answer replaces the request
+    events.register(_IDENTITY_EVENT, hand_back, unique_id="cfngen-identity")
+    account = str(identity["Account"])
+    found = _identity_cache(aws, endpoint)
+    if found is not None:
+        path, key = found
+        try:
+            known = json.loads(path.read_text()) if path.is_file() else {}
+        except (OSError, ValueError):
+            known = {}
+        known = {**(known if isinstance(known, dict) else {}), key: account}
+        with contextlib.suppress(OSError):  # a cache: failing to write it costs the next run one call
+            write_atomic(path, json.dumps(known, sort_keys=True))
+    return account
 
 
 def echo_io(*, err: bool = False) -> Io:

@@ -108,6 +108,41 @@ def test_the_target_line_costs_no_second_get_caller_identity(project: Path, monk
     assert sum(b"Action=GetCallerIdentity" in body for body in sent) == 1, len(sent)
 
 
+def test_a_later_run_remembers_the_account_instead_of_asking_sts(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An access key's account never changes: once the project has its .cfngen/, the target line's account is
+    remembered (per endpoint and hashed key) and a later run sends no GetCallerIdentity. A damaged cache
+    entry is asked again."""
+    import botocore.endpoint
+
+    sent: list[bytes] = []
+    real = botocore.endpoint.Endpoint._send
+
+    def send(self: botocore.endpoint.Endpoint, request: Any) -> Any:
+        body = request.body
+        sent.append(body if isinstance(body, bytes) else str(body or "").encode())
+        return real(self, request)
+
+    monkeypatch.setattr(botocore.endpoint.Endpoint, "_send", send)
+
+    def asked() -> int:
+        return sum(b"Action=GetCallerIdentity" in body for body in sent)
+
+    assert deploy("dy-shop").exit_code == 0  # creates the project's .cfngen/
+    assert run("status", "dy-shop").exit_code == 0
+    before = asked()
+    again = run("status", "dy-shop")
+    assert again.exit_code == 0 and again.stderr.startswith("target: account 123456789012, region us-east-1")
+    assert asked() == before  # remembered
+    cache = project / ".cfngen/cache/identity.json"
+    assert "123456789012" in cache.read_text() and "testing" not in cache.read_text()  # the key is hashed
+    cache.write_text("{not json")
+    damaged = run("status", "dy-shop")
+    assert damaged.exit_code == 0 and "target: account 123456789012" in damaged.stderr
+    assert asked() == before + 1
+
+
 def test_one_code_hash_in_package_deploy_diff_and_status(project: Path) -> None:
     packaged = run("package", "dy-shop")
     [shown] = re.findall(r"code ([0-9a-f]{12}) ", packaged.stdout)
