@@ -130,6 +130,7 @@ def deploy_stack(aws: AwsClients, target: Target, options: Options, io: Io) -> R
     current = settle.settle(cfn, name, options, io)
     template = json.loads(target.template)
     parameters, notes = dict(target.parameters), list[str]()
+    previous: dict[str, Any] | None = None
     if current is not None:
         previous = stacks.deployed_template(cfn, name)
         parameters, notes = compare.keep_deployed_switches(
@@ -141,7 +142,8 @@ def deploy_stack(aws: AwsClients, target: Target, options: Options, io: Io) -> R
 
     def finish(outcome: Outcome, now: StackTypeDef | None, rows: tuple[changeset.Row, ...] = ()) -> Result:
         result = Result(name, outcome, rows=rows, notes=notes, differences=found)
-        return _finish(cfn, target, now, io, result, started, options)
+        # Unchanged since it was read (no change set executed): its description and template still hold.
+        return _finish(cfn, target, now, previous if now is not None else None, io, result, started, options)
 
     repaired = current is not None and _repair_code(aws, cfn, target, template, parameters, found, notes, io, options)
     if not found.any:
@@ -202,6 +204,7 @@ def _finish(
     cfn: CloudFormationClient,
     target: Target,
     current: StackTypeDef | None,
+    deployed: Mapping[str, Any] | None,
     io: Io,
     result: Result,
     started: float,
@@ -212,7 +215,7 @@ def _finish(
     if result.result.deployed:
         if not options.dry_run:
             _protect(cfn, target, current)
-        result.outputs = stacks.outputs(cfn, result.stack)
+        result.outputs = stacks.outputs(cfn, result.stack, current=current, template=deployed)
     result.duration_s = io.clock() - started
     return result
 

@@ -64,17 +64,26 @@ def stack_resources(cfn: CloudFormationClient, stack: str) -> list[StackResource
     return [r for page in pages for r in page["StackResourceSummaries"]]
 
 
-def outputs(cfn: CloudFormationClient, stack: str) -> dict[str, str]:
+def outputs(
+    cfn: CloudFormationClient,
+    stack: str,
+    *,
+    current: StackTypeDef | None = None,
+    template: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
     """The stack's outputs. Where an engine returns none for a stack that should have some (moto, for
     stacks created through change sets), the resources' physical ids stand in, marked as such.
-    (probe: test_stack_created_by_a_change_set_has_no_outputs)"""
-    current = describe_stack(cfn, stack)
+    (probe: test_stack_created_by_a_change_set_has_no_outputs)
+
+    `current` (its description) and `template` (its deployed template), when the caller read them and the
+    stack has not changed since, spare the reads: an up-to-date deploy does not ask twice."""
+    current = current if current is not None else describe_stack(cfn, stack)
     if current is None:
         return {}
     found = {o["OutputKey"]: o["OutputValue"] for o in current.get("Outputs", [])}
     if found or in_progress(str(current["StackStatus"])):
         return dict(sorted(found.items()))
-    expected = deployed_template(cfn, stack).get("Outputs")
+    expected = (template if template is not None else deployed_template(cfn, stack)).get("Outputs")
     if not expected:
         return {}
     resources = stack_resources(cfn, stack)

@@ -287,7 +287,7 @@ def test_access_denied_during_a_poll_is_not_absorbed(h: Harness) -> None:
 def test_empty_change_set_aws_style(h: Harness) -> None:
     """AWS creates the change set, then marks it FAILED with "didn't contain changes" (moto refuses it at once):
     that is success, "no-changes", and the failed change set is deleted."""
-    h.stack("UPDATE_COMPLETE", parameters=OLD_CODE)
+    h.stack("UPDATE_COMPLETE", parameters=OLD_CODE, outputs=True)  # read once: the outputs come from it too
     h.template(OLD_TEMPLATE)
     h.change_set(
         "UPDATE",
@@ -295,7 +295,6 @@ def test_empty_change_set_aws_style(h: Harness) -> None:
         reason="The submitted information didn't contain changes. Submit different information to create a change set.",
     )
     h.delete_change_set()
-    h.stack("UPDATE_COMPLETE", outputs=True)
     result = h.deploy()
     h.stubber.assert_no_pending_responses()
     assert result.result == "no-changes"
@@ -306,7 +305,7 @@ def test_empty_change_set_aws_style(h: Harness) -> None:
 
 def test_empty_change_set_moto_style(h: Harness) -> None:
     """moto (unlike AWS) refuses CreateChangeSet with "No updates are to be performed.": also "no-changes"."""
-    h.stack("UPDATE_COMPLETE", parameters=OLD_CODE)
+    h.stack("UPDATE_COMPLETE", parameters=OLD_CODE, outputs=True)  # read once: the outputs come from it too
     h.template(OLD_TEMPLATE)
     h.error(
         "create_change_set",
@@ -322,7 +321,6 @@ def test_empty_change_set_moto_style(h: Harness) -> None:
             "TemplateBody": ANY,
         },
     )
-    h.stack("UPDATE_COMPLETE", outputs=True)
     result = h.deploy()
     h.stubber.assert_no_pending_responses()
     assert result.result == "no-changes"
@@ -537,9 +535,8 @@ def test_dry_run_on_a_rollback_complete_stack_refuses_to_delete(h: Harness) -> N
 
 def test_same_template_and_parameters_is_up_to_date_without_a_change_set(h: Harness) -> None:
     """Stubbed to prove no CreateChangeSet is sent at all (AWS would answer "didn't contain changes" slowly)."""
-    h.stack("UPDATE_COMPLETE", parameters=CODE)
+    h.stack("UPDATE_COMPLETE", parameters=CODE, outputs=True)  # read once: the outputs come from it too
     h.template(TEMPLATE)  # read once: for the Enabled switches and the up-to-date check
-    h.stack("UPDATE_COMPLETE", outputs=True)
     result = h.deploy()
     h.stubber.assert_no_pending_responses()
     assert result.result == "up-to-date"
@@ -796,9 +793,8 @@ def test_review_in_progress_with_another_deploys_change_set_is_waited_for(h: Har
     h.stack("REVIEW_IN_PROGRESS")
     h.change_sets(("cfngen-other", "CREATE_COMPLETE", "AVAILABLE"))
     h.stack("CREATE_COMPLETE", parameters=CODE)
-    h.stack("CREATE_COMPLETE", parameters=CODE)
+    h.stack("CREATE_COMPLETE", parameters=CODE, outputs=True)  # the description the deploy goes on with
     h.template(TEMPLATE)
-    h.stack("CREATE_COMPLETE", parameters=CODE, outputs=True)
     result = h.deploy()
     h.stubber.assert_no_pending_responses()
     assert result.result == "up-to-date"
