@@ -18,7 +18,7 @@ from cfngen.definitions.buckets import S3Bucket
 from cfngen.definitions.checks import S3_EVENTS, STARTING_POSITIONS, STREAM_VIEWS, Where
 from cfngen.definitions.queues import SqsQueue, check_consumer
 from cfngen.definitions.rules import MAX_TARGETS, EventRule
-from cfngen.definitions.sources import DynamoDBTable, KinesisStream, SnsTopic
+from cfngen.definitions.sources import DynamoDBTable, KinesisStream, SnsTopic, Source
 from cfngen.names import Owner
 
 if TYPE_CHECKING:
@@ -100,8 +100,20 @@ def _input(where: Where, name: str, value: object) -> str:
     return text
 
 
+class _Named:
+    """A trigger's name: its function's name then its source's. The stem of its logical ids, and a mapping's
+    name for `cfngen enable/disable`. (Annotations only: the dataclasses below declare the fields.)"""
+
+    function: Function
+    source: Source
+
+    @property
+    def name(self) -> str:
+        return f"{self.function.name}{self.source.ident}"
+
+
 @dataclass(eq=False)
-class PullTrigger:
+class PullTrigger(_Named):
     """An event source mapping: Lambda polls a Kinesis or DynamoDB stream."""
 
     id_owner: ClassVar[Owner] = Owner.PULL_TRIGGER  # whose logical ids it claims
@@ -120,14 +132,9 @@ class PullTrigger:
     on_failure_arn: str | None = field(default=None, metadata=option(_failure_destination))
     filter_patterns: tuple[str, ...] = field(default=(), metadata=option(_filter_patterns))
 
-    @property
-    def name(self) -> str:
-        """The mapping's name for `cfngen enable/disable`, and the stem of its logical ids."""
-        return f"{self.function.name}{self.source.ident}"
-
 
 @dataclass(eq=False)
-class SqsTrigger:
+class SqsTrigger(_Named):
     """An event source mapping: Lambda polls an SQS queue. Same ids and Enabled switch as a stream's mapping."""
 
     id_owner: ClassVar[Owner] = Owner.PULL_TRIGGER
@@ -141,13 +148,9 @@ class SqsTrigger:
     max_concurrency: int | None = field(default=None, metadata=option(_whole(2, 1000)))
     filter_patterns: tuple[str, ...] = field(default=(), metadata=option(_filter_patterns))
 
-    @property
-    def name(self) -> str:
-        return f"{self.function.name}{self.source.ident}"
-
 
 @dataclass(eq=False)
-class RuleTrigger:
+class RuleTrigger(_Named):
     """A function as a target of an EventBridge rule or schedule: the target and an invoke permission."""
 
     id_owner: ClassVar[Owner] = Owner.RULE_TRIGGER
@@ -156,13 +159,9 @@ class RuleTrigger:
     source: EventRule
     input: str | None = field(default=None, metadata=option(_input))  # canonical JSON
 
-    @property
-    def name(self) -> str:
-        return f"{self.function.name}{self.source.ident}"
-
 
 @dataclass(eq=False)
-class SnsTrigger:
+class SnsTrigger(_Named):
     id_owner: ClassVar[Owner] = Owner.SNS_TRIGGER
 
     function: Function
@@ -170,13 +169,9 @@ class SnsTrigger:
     filter_policy: Mapping[str, Any] | None = field(default=None, metadata=option(_filter_policy))
     filter_policy_scope: str | None = field(default=None, metadata=option(_policy_scope))
 
-    @property
-    def name(self) -> str:
-        return f"{self.function.name}{self.source.ident}"
-
 
 @dataclass(eq=False)
-class S3Trigger:
+class S3Trigger(_Named):
     id_owner: ClassVar[Owner] = Owner.S3_TRIGGER
 
     function: Function
@@ -184,10 +179,6 @@ class S3Trigger:
     events: tuple[str, ...] = field(default=("s3:ObjectCreated:*",), metadata=option(_events))
     prefix: str | None = field(default=None, metadata=option(_key_part))
     suffix: str | None = field(default=None, metadata=option(_key_part))
-
-    @property
-    def name(self) -> str:
-        return f"{self.function.name}{self.source.ident}"
 
 
 Trigger = PullTrigger | SqsTrigger | SnsTrigger | S3Trigger | RuleTrigger
