@@ -37,6 +37,9 @@ class Owner(enum.Enum):
     EVENT_RULE = "event-rule"
     RULE_TRIGGER = "rule-target"
     PARAMETER = "parameter"  # stack.parameter(...): the parameter's logical id is its name
+    # A value of another stack (`from orders import stream`, `KinesisStream.from_stack`): a parameter deploy fills
+    # from that stack's output, named <ProducerStack><OutputKey> ("CfngenDemoOrdersOrdersStreamArn").
+    IMPORT = "import"
     # Claim only the bare name: an existing source emits no resource, a created bucket's physical name
     # ("bucket <name>") is claimed so two buckets cannot render the same name.
     EXISTING_SOURCE = "existing"
@@ -132,6 +135,11 @@ subscription = _declare(Owner.SNS_TRIGGER, "Subscription")
 s3_permission = _declare(Owner.S3_TRIGGER, "Permission")
 
 parameter = _declare(Owner.PARAMETER, "", Section.PARAMETERS)
+imported = _declare(Owner.IMPORT, "", Section.PARAMETERS)
+
+# Template Metadata key of a consumer's imports: {parameter: {"Stack": producer, "Output": output key}}. Deploy
+# reads it from the reviewed template to order stacks and fill the parameters (deploy/imports.py).
+IMPORTS_METADATA = "cfngen:imports"
 
 DECLARED: tuple[LogicalId, ...] = tuple(_DECLARED)
 
@@ -145,6 +153,12 @@ def ids(owner: Owner, name: str) -> list[str]:
     return [name + d.suffix for d in mine if d.section is not Section.OUTPUTS] + [
         f"Outputs.{name}{d.suffix}" for d in mine if d.section is Section.OUTPUTS
     ]
+
+
+def import_parameter(stack: str, output: str) -> str:
+    """The consumer parameter that receives `output` of stack `stack`: "cfngen-demo-orders" + "OrdersStreamArn"
+    is "CfngenDemoOrdersOrdersStreamArn"."""
+    return imported("".join(part[:1].upper() + part[1:] for part in stack.split("-")) + output)
 
 
 def switches(template: Mapping[str, Any]) -> dict[str, str]:
