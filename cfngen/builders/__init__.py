@@ -6,7 +6,7 @@ from troposphere import Template
 
 from cfngen.builders import limits
 from cfngen.builders.function import add_function
-from cfngen.builders.grants import add_parameters
+from cfngen.builders.grants import add_imports, add_parameters
 from cfngen.builders.rules import add_bus
 from cfngen.builders.sources import add_source
 from cfngen.builders.triggers import add_sources_policy, add_trigger
@@ -30,6 +30,7 @@ def build(stack: Stack) -> Template:
         add_sources_policy(t, fn)
     for trigger in stack.triggers:
         add_trigger(t, trigger)
+    add_imports(t, stack)
     limits.check(t)
     t.sealed = True
     return t

@@ -111,10 +111,8 @@ def _runtime_statements(fn: Function) -> list[iam.Statement]:
 
 
 def _destination(fn: Function) -> object:
-    if isinstance(fn.on_failure, SnsTopic):  # a topic this stack creates: the Ref also orders the two
-        return Ref(names.topic(fn.on_failure.ident))
-    if isinstance(fn.on_failure, SqsQueue):  # a queue this stack creates
-        return GetAtt(names.queue(fn.on_failure.ident), "Arn")
+    if isinstance(fn.on_failure, (SnsTopic, SqsQueue)):  # created here (a Ref also orders the two) or imported
+        return iam.value(fn.on_failure.arn)
     return iam.value(str(fn.on_failure))
 
 

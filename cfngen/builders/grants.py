@@ -31,6 +31,19 @@ def add_parameters(t: Template, stack: Stack) -> None:
         t.add_parameter(Parameter(names.parameter(p.name), **props))
 
 
+def add_imports(t: Template, stack: Stack) -> None:
+    """Another stack's values this stack uses: a parameter each, and the Metadata deploy fills them from. Called
+    last: the builders import values as they render them."""
+    if not stack.imports:
+        return
+    listed = {}
+    for name, imp in sorted(stack.imports.items()):
+        description = f"{imp.output} of stack {imp.stack}: filled by cfngen deploy"
+        t.add_parameter(Parameter(name, Type="String", Description=description))
+        listed[name] = {"Output": imp.output, "Stack": imp.stack}
+    t.set_metadata({**t.metadata, names.IMPORTS_METADATA: listed})
+
+
 def _covered(fn: Function) -> set[tuple[str, str]]:
     """(service:action, resource text) pairs the function's sources policy and role already grant."""
     out: set[tuple[str, str]] = set()

@@ -53,6 +53,7 @@ def add_queue(t: Template, q: SqsQueue) -> None:
     )
     t.add_output(Output(names.queue_url_output(q.ident), Value=Ref(queue)))
     t.add_output(Output(names.queue_arn_output(q.ident), Value=GetAtt(queue, "Arn")))
+    t.add_output(Output(names.queue_name_output(q.ident), Value=GetAtt(queue, "QueueName")))
 
 
 def _waivers(q: SqsQueue) -> list[str]:

@@ -41,6 +41,8 @@ def bucket_arn(stack: Stack, bucket: S3Bucket) -> Sub:
     """The bucket's ARN built from its name, never from the bucket resource: no dependency cycle."""
     if bucket.bucket_name is not None:
         return Sub(f"arn:${{AWS::Partition}}:s3:::{bucket.bucket_name}")
+    if bucket.stack is None:  # another stack's bucket: its name is imported
+        return iam.value(bucket.arn)
     return _generated(stack, bucket, "arn:${AWS::Partition}:s3:::")
 
 
@@ -105,6 +107,7 @@ def _table(t: Template, src: DynamoDBTable) -> None:
         table.DeletionPolicy = table.UpdateReplacePolicy = "Retain"
     t.add_resource(table)
     t.add_output(Output(names.table_name_output(src.ident), Value=Ref(table)))
+    t.add_output(Output(names.table_arn_output(src.ident), Value=GetAtt(table, "Arn")))
     if src.stream_view is not None:
         t.add_output(Output(names.table_stream_arn_output(src.ident), Value=GetAtt(table, "StreamArn")))
 
@@ -119,6 +122,7 @@ def _topic(t: Template, src: SnsTopic) -> None:
         props["TopicName"] = src.topic_name
     topic = t.add_resource(sns.Topic(names.topic(src.ident), **props))
     t.add_output(Output(names.topic_arn_output(src.ident), Value=Ref(topic)))
+    t.add_output(Output(names.topic_name_output(src.ident), Value=GetAtt(topic, "TopicName")))
 
 
 def _bucket(t: Template, stack: Stack, src: S3Bucket) -> None:

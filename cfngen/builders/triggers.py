@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from troposphere import GetAtt, If, Output, Ref, Sub, Template, s3, sns
+from troposphere import GetAtt, If, Output, Ref, Template, s3, sns
 from troposphere import awslambda as lam
 from troposphere import iam as tiam
 
@@ -41,15 +41,12 @@ EXISTING_BUCKET_NOTE = (
 
 
 def stream_arn(source: KinesisStream | DynamoDBTable) -> object:
-    if isinstance(source, KinesisStream):
-        return GetAtt(names.stream(source.ident), "Arn") if source.given_arn is None else iam.value(source.given_arn)
-    if source.given_stream_arn is None:
-        return GetAtt(names.table(source.ident), "StreamArn")
-    return iam.value(source.given_stream_arn)
+    """`GetAtt` of a stream this stack creates, an imported parameter's `Ref`, or the ARN given."""
+    return iam.value(source.arn if isinstance(source, KinesisStream) else source.stream_arn)
 
 
 def queue_arn(source: SqsQueue) -> object:
-    return GetAtt(names.queue(source.ident), "Arn") if source.given_arn is None else iam.value(source.given_arn)
+    return iam.value(source.arn)
 
 
 class _MaximumConcurrency(lam.ScalingConfig):  # type: ignore[misc]
@@ -70,10 +67,7 @@ def _stream_read(trigger: PullTrigger | SqsTrigger) -> list[iam.Statement]:
         return [iam.allow("kinesis", iam.STREAM_READ["kinesis"], [stream_arn(src)])]
     # ListStreams has no resource-level scoping in IAM's model; scope it to the table's streams as SAM's
     # DynamoDBStreamReadPolicy does rather than grant it on "*".
-    if src.given_stream_arn is None:
-        streams: object = Sub(f"${{{names.table(src.ident)}.Arn}}/stream/*")
-    else:
-        streams = iam.value(src.given_stream_arn.split("/stream/", 1)[0] + "/stream/*")
+    streams = iam.value(src.arn + "/stream/*")
     statements = [
         iam.allow("dynamodb", iam.STREAM_READ["dynamodb"], [stream_arn(src)]),
         iam.allow("dynamodb", ["ListStreams"], [streams]),
@@ -179,7 +173,7 @@ def _queue_options(tr: SqsTrigger) -> dict[str, object]:
 
 def _sns(t: Template, tr: SnsTrigger) -> None:
     fn_arn = GetAtt(names.function(tr.function.name), "Arn")
-    topic = Ref(names.topic(tr.source.ident)) if tr.source.given_arn is None else iam.value(tr.source.given_arn)
+    topic = iam.value(tr.source.arn)
     t.add_resource(
         lam.Permission(
             names.sns_permission(tr.name),
@@ -220,10 +214,16 @@ def _s3_permission(t: Template, tr: S3Trigger) -> None:
     if tr.source.existing:
         permission.Metadata = {
             "cfngen:note": iam.value(
-                EXISTING_BUCKET_NOTE.format(bucket=tr.source.bucket_name, events=", ".join(tr.events))
+                EXISTING_BUCKET_NOTE.format(bucket=_bucket_label(tr.source), events=", ".join(tr.events))
             )
         }
     t.add_resource(permission)
+
+
+def _bucket_label(bucket: S3Bucket) -> str:
+    if bucket.bucket_name is None and bucket.producer is not None:
+        return f"the bucket {bucket.ident} of stack {bucket.producer.name}"
+    return str(bucket.bucket_name)
 
 
 def s3_notifications(stack: Stack, bucket: S3Bucket) -> tuple[list[s3.LambdaConfigurations], list[str]]:
@@ -245,7 +245,7 @@ def s3_notifications(stack: Stack, bucket: S3Bucket) -> tuple[list[s3.LambdaConf
 def notes(stack: Stack) -> list[str]:
     """What a human must do by hand after deploying: shown by render and deploy."""
     return [
-        f"{tr.name}: " + EXISTING_BUCKET_NOTE.format(bucket=tr.source.bucket_name, events=", ".join(tr.events))
+        f"{tr.name}: " + EXISTING_BUCKET_NOTE.format(bucket=_bucket_label(tr.source), events=", ".join(tr.events))
         for tr in stack.triggers
         if isinstance(tr, S3Trigger) and tr.source.existing
     ]

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cfngen import names
 from cfngen.definitions.checks import ACCOUNT, BUCKET_NAME, Where
 from cfngen.definitions.grants import ACTIONS, Grant, Statement, grant
 from cfngen.definitions.refs import STACK_ID_VARIABLE, Reference
@@ -43,9 +44,11 @@ class S3Bucket(Source):
         the bucket notifies would make a cycle)."""
         if self.bucket_name is not None:
             return self._literal(self.bucket_name, "name")
-        assert self.stack is not None
+        if self.stack is None:  # another stack's: its name is that stack's output
+            return self._attr(names.bucket(self.ident), None, "name", names.bucket_name_output(self.ident))
         text = f"{bucket_prefix(self.stack, self)}-${{{STACK_ID_VARIABLE}}}-${{AWS::AccountId}}-${{AWS::Region}}"
-        return Reference(text, self.stack, f"{self.label} {self.ident}'s name")
+        output = names.bucket_name_output(self.ident)
+        return Reference(text, self.stack, f"{self.label} {self.ident}'s name", ((text, output),))
 
     @property
     def arn(self) -> Reference:

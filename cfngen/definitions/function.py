@@ -19,7 +19,7 @@ from cfngen.definitions.checks import LOG_RETENTION_DAYS, PLACEHOLDERS, RESERVED
 from cfngen.definitions.grants import Grant
 from cfngen.definitions.parameters import used
 from cfngen.definitions.policies import check_policies
-from cfngen.definitions.queues import SqsQueue
+from cfngen.definitions.queues import SqsQueue, check_remote_consumer
 from cfngen.definitions.refs import Reference, Value, check_value, sample
 from cfngen.definitions.rules import EventRule
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, SnsTopic, Source
@@ -72,12 +72,15 @@ class Function:
                 "(stack.event_rule(...), stack.schedule(...))",
             )
         where = Where(stack, f"{self.name}<-{source.ident}")
-        if source.stack is not None and source.stack is not stack:
+        if isinstance(source, EventRule) and source.stack is not None and source.stack is not stack:
             raise where.fail(
                 "source",
-                f"{source.label} {source.ident} belongs to stack {source.stack.name}",
-                hint="refer to it with .from_arn(...) / .from_name(...)",
+                f"{source.label} {source.ident} belongs to stack {source.stack.name}, which lists the rule's targets",
+                hint="define the rule in this stack (a rule of another stack cannot target this function)",
             )
+        if isinstance(source, SqsQueue) and source.stack is not None and source.stack is not stack:
+            check_remote_consumer(where, source, self)
+        source = stack.bind(source)
         if any(t.source is source for t in self.triggers):
             raise where.fail("source", f"{source.label} {source.ident} is already a source of {self.name}")
         given: Mapping[str, object] = options
@@ -231,6 +234,7 @@ def _code_path(w: Where, base: Path, code: object) -> Path:
 def _environment(w: Where, env: object) -> dict[str, Value]:
     if not isinstance(env, Mapping):
         raise w.fail("environment", f"{env!r} is not allowed; allowed: a dict of str to str")
+    checked: dict[str, Value] = {}
     for key, value in env.items():
         if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]+", key):
             raise w.fail("environment", f"key {key!r} is not allowed; allowed: a letter then letters, digits, _ "
@@ -240,14 +244,14 @@ def _environment(w: Where, env: object) -> dict[str, Value]:
         if not isinstance(value, (str, Reference)):
             raise w.fail("environment", f"value of {key} is {value!r}; allowed: a string, or a reference such as "
                          "table.name, queue.url, topic.arn or a stack parameter")  # fmt: skip
-        check_value(w, "environment", value)
+        value = checked[key] = check_value(w, "environment", value)  # another stack's values: imported
         secret = [p.name for p in used(w, value) if p.no_echo] if isinstance(value, Reference) else []
         if secret:
             raise w.fail("environment", f"{key} holds parameter {secret[0]}, which is no_echo; Lambda shows "
                          "environment values to anyone who may read the function's configuration; allowed: "
                          "parameters without no_echo",
                          hint="keep it in Secrets Manager: pass Secret.from_arn(...).arn")  # fmt: skip
-    out = {k: env[k] for k in sorted(env)}
+    out = {k: checked[k] for k in sorted(checked)}
     size = sum(len(_utf8(w, k, k)) + len(_utf8(w, k, sample(v))) for k, v in out.items())
     if size > ENVIRONMENT_MAX_BYTES:
         raise w.fail(
@@ -262,9 +266,7 @@ def _environment(w: Where, env: object) -> dict[str, Value]:
 def _destination(w: Where, value: object) -> str | SnsTopic | SqsQueue:
     """An SQS queue or SNS topic ARN, or a topic or queue of this stack (its Ref orders the two)."""
     if isinstance(value, (SnsTopic, SqsQueue)):
-        if value.stack is not None and value.stack is not w.stack:
-            raise w.fail("on_failure", f"{value.label} {value.ident} belongs to stack {value.stack.name}",
-                         hint="refer to it with .from_arn(...) or its ARN")  # fmt: skip
+        value = w.stack.bind(value)  # another stack's: its ARN is imported
         return value if value.given_arn is None else value.given_arn
     return w.arn("on_failure", value, ("sqs", "sns"))
 

@@ -80,7 +80,6 @@ class Grant:
 
 def grant(target: Grantable, ident: str, fn: object, access: str) -> Grant:
     """Record that `fn` may use `target` at `access`; the same grant twice is recorded once."""
-    from cfngen.definitions.checks import Where
     from cfngen.definitions.function import Function
 
     method = f"grant_{access}"
@@ -91,13 +90,7 @@ def grant(target: Grantable, ident: str, fn: object, access: str) -> Grant:
             field="function",
         )
     fn.stack._check_open()
-    where = Where(fn.stack, f"{fn.name}->{ident}")
-    if target.stack is not None and target.stack is not fn.stack:
-        raise where.fail(
-            "function",
-            f"{target.label} {ident} belongs to stack {target.stack.name}, {fn.name} to stack {fn.stack.name}",
-            hint="refer to it with .from_arn(...) / .from_name(...)",
-        )
+    target = fn.stack.bind(target)  # another stack's source: its ARN is imported
     for existing in fn.grants:
         if existing.target is target and existing.access == access:
             return existing

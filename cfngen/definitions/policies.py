@@ -70,8 +70,9 @@ def _statement(w: Where, st: object) -> dict[str, Any]:
     if not isinstance(resources, (list, tuple)) or not resources:
         raise w.fail("policies", f"Resource {st.get('Resource')!r} is not allowed; allowed: a list of ARNs "
                      "(strings, or references such as table.arn)")  # fmt: skip
+    resources = [check_value(w, "policies", r) for r in resources]  # another stack's values: imported
     for r in resources:
-        if isinstance(check_value(w, "policies", r), str):
+        if isinstance(r, str):
             w.placeholders("policies", r)
     if effect == "Allow":  # a reference names one resource of the stack, or an ARN written out
         _resources(w, actions, [r if isinstance(r, str) else sample_text(r) for r in resources])

@@ -128,7 +128,7 @@ class SqsQueue(Source):
     def url(self) -> Reference:
         """The queue's URL (`Ref`; for an existing queue, built from its ARN's region, account and name)."""
         if self.given_arn is None:
-            return self._attr(names.queue(self.ident), None, "URL")
+            return self._attr(names.queue(self.ident), None, "URL", names.queue_url_output(self.ident))
         parts = EXISTING_ARN.fullmatch(self.given_arn)
         assert parts is not None  # from_arn checked it
         region, account, queue = parts.groups()
@@ -137,13 +137,13 @@ class SqsQueue(Source):
     @property
     def arn(self) -> Reference:
         if self.given_arn is None:
-            return self._attr(names.queue(self.ident), "Arn", "ARN")
+            return self._attr(names.queue(self.ident), "Arn", "ARN", names.queue_arn_output(self.ident))
         return self._literal(self.given_arn, "ARN")
 
     @property
     def name(self) -> Reference:
         if self.given_arn is None:
-            return self._attr(names.queue(self.ident), "QueueName", "name")
+            return self._attr(names.queue(self.ident), "QueueName", "name", names.queue_name_output(self.ident))
         return self._literal(self.given_arn.rsplit(":", 1)[-1], "name")
 
     def grant_send(self, fn: object) -> Grant:
@@ -186,4 +186,19 @@ def check_consumer(w: Where, queue: SqsQueue, fn: Function) -> None:
             f"({fn.timeout} s), and Lambda refuses the mapping; allowed: at least {fn.timeout} s",
             hint=f"leave visibility_timeout unset: cfngen then uses {VISIBILITY_FACTOR}x the longest consumer's "
             "timeout, as AWS advises",
+        )
+
+
+def check_remote_consumer(w: Where, queue: SqsQueue, fn: Function) -> None:
+    """The same rule for a queue of another stack, whose visibility timeout that stack sets (its default counts only
+    its own consumers)."""
+    assert queue.stack is not None
+    visibility = queue.effective_visibility_timeout()
+    if visibility < fn.timeout:
+        raise w.fail(
+            "source",
+            f"queue {queue.ident} of stack {queue.stack.name} has a visibility timeout of {visibility} s, below "
+            f"{fn.name}'s timeout ({fn.timeout} s), and Lambda refuses the mapping",
+            hint=f"set sqs_queue({queue.ident!r}, visibility_timeout=...) in stack {queue.stack.name} to at least "
+            f"{VISIBILITY_FACTOR * fn.timeout} ({VISIBILITY_FACTOR}x {fn.name}'s timeout, as AWS advises)",
         )

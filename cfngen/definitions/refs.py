@@ -6,6 +6,10 @@ is written `${!`), and the stack whose resources it names (None: it names nothin
 resource's ARN). The builders render a lone `${Id}` as `Ref`, a lone `${Id.Attr}` as `Fn::GetAtt`, anything else as
 `Fn::Sub` (builders/iam.value). References compose with `+` (`"payments-" + stage`); an f-string or `str()` is
 refused, since it could only produce a guessed literal.
+
+A reference used in another stack (`from orders import stream`; `KinesisStream.from_stack(...)`) is imported:
+each of its tokens names the producer's output that holds the same value (`outputs`), and the consumer swaps the
+token for a parameter that deploy fills from that output (Stack.import_reference, deploy/imports.py).
 """
 
 from __future__ import annotations
@@ -37,8 +41,9 @@ class Reference:
     """A value CloudFormation resolves: see the module docstring."""
 
     text: str  # Fn::Sub text
-    stack: Stack | None = None  # the stack whose resources or parameters it names
+    stack: Stack | Producer | None = None  # the stack whose resources or parameters it names
     what: str = "a value"  # how messages name it: "the table Accounts's name"
+    outputs: tuple[tuple[str, str], ...] = ()  # (token in text, the stack's output key holding its value)
 
     def __add__(self, other: object) -> Reference:
         return _join(self, other, self.what)
@@ -72,12 +77,24 @@ def _join(left: object, right: object, what: str) -> Reference:
             text += escape(p)
         else:
             return NotImplemented  # type: ignore[no-any-return]
-    return Reference(text, next(iter(stacks), None), what)
+    outputs = tuple(o for p in parts if isinstance(p, Reference) for o in p.outputs)
+    return Reference(text, next(iter(stacks), None), what, outputs)
 
 
-def attr(stack: Stack | None, logical_id: str, attribute: str | None, what: str) -> Reference:
-    """`Ref` (attribute None) or `Fn::GetAtt` of a resource the stack creates."""
-    return Reference(f"${{{logical_id}}}" if attribute is None else f"${{{logical_id}.{attribute}}}", stack, what)
+@dataclass(frozen=True)
+class Producer:
+    """A stack known only by name (`KinesisStream.from_stack("orders", "Orders")`): its values are imported."""
+
+    name: str
+
+
+def attr(
+    stack: Stack | Producer | None, logical_id: str, attribute: str | None, what: str, output: str | None = None
+) -> Reference:
+    """`Ref` (attribute None) or `Fn::GetAtt` of a resource the stack creates; `output` is the stack's output key
+    that holds the same value, which another stack imports."""
+    token = f"${{{logical_id}}}" if attribute is None else f"${{{logical_id}.{attribute}}}"
+    return Reference(token, stack, what, () if output is None else ((token, output),))
 
 
 def literal(text: str, what: str) -> Reference:
@@ -92,11 +109,7 @@ def check_value(w: Where, fld: str, value: object) -> Value:
     """A string or a reference to this stack's resources or parameters (or to nothing of a stack)."""
     if isinstance(value, Reference):
         if value.stack is not None and value.stack is not w.stack:
-            raise w.fail(
-                fld,
-                f"{value.what} belongs to stack {value.stack.name}; allowed: values of stack {w.stack.name}",
-                hint="refer to another stack's resource with .from_arn(...) / .from_name(...)",
-            )
+            return w.stack.import_reference(value, w, fld)
         return value
     if isinstance(value, str):
         return value

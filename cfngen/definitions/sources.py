@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cfngen import names
 from cfngen.definitions.checks import (
@@ -23,7 +23,7 @@ from cfngen.definitions.checks import (
     Where,
 )
 from cfngen.definitions.grants import ACTIONS, Grant, Statement, grant, kms
-from cfngen.definitions.refs import Reference, attr, literal
+from cfngen.definitions.refs import Producer, Reference, attr, literal
 from cfngen.errors import SpecError
 
 if TYPE_CHECKING:
@@ -38,13 +38,48 @@ class Source:
     stack: Stack | None
 
     label: str = field(init=False, default="source")  # how messages name this kind of source
+    # Another stack's source as a consumer uses it (definitions/imports.py): the stack that creates it (a Stack, or
+    # a Producer known by name from `from_stack`), and the consumer whose parameters hold its values.
+    producer: Stack | Producer | None = field(default=None, kw_only=True)
+    importer: Stack | None = field(default=None, kw_only=True)
 
     @property
     def existing(self) -> bool:
+        """The stack does not create it: an ARN or name given, or another stack's."""
         return self.stack is None
 
-    def _attr(self, logical_id: str, attribute: str | None, what: str) -> Reference:
-        return attr(self.stack, logical_id, attribute, f"{self.label} {self.ident}'s {what}")
+    @property
+    def created(self) -> bool:
+        """Some stack creates it: this one, or the producer it is imported from."""
+        return self.stack is not None or self.producer is not None
+
+    def _attr(self, logical_id: str, attribute: str | None, what: str, output: str | None = None) -> Reference:
+        """A value of the created resource: `Ref`/`GetAtt` in its stack, a parameter in a consumer's."""
+        ref = attr(self.stack or self.producer, logical_id, attribute, f"{self.label} {self.ident}'s {what}", output)
+        if self.importer is None:
+            return ref
+        from cfngen.definitions.checks import Where
+
+        return self.importer.import_reference(ref, Where(self.importer, self.ident), "source")
+
+    @classmethod
+    def from_stack(cls, stack: str, name: str) -> Any:
+        """The source `name` that stack `stack` (deployed by cfngen, not in this project) creates; its values are
+        read from that stack's outputs at deploy. For a stack of this project, import the source itself."""
+        from cfngen.definitions.checks import STACK_NAME
+
+        where = f"{cls.__name__}.from_stack"
+        if not isinstance(stack, str) or not STACK_NAME.fullmatch(stack):
+            raise SpecError(f"stack name {stack!r} is not allowed; allowed: a letter, then up to 127 letters, digits "
+                            "or '-'", resource=where, field="stack")  # fmt: skip
+        if not isinstance(name, str) or not RESOURCE_NAME.fullmatch(name):
+            raise SpecError(f"name {name!r} is not allowed; allowed: the name the source has in stack {stack} (a "
+                            "letter A-Z then up to 63 letters or digits)", resource=where, field="name")  # fmt: skip
+        return cls(name, None, producer=Producer(stack), **cls._from_stack_fields())
+
+    @classmethod
+    def _from_stack_fields(cls) -> dict[str, Any]:
+        return {}
 
     def _literal(self, text: str, what: str) -> Reference:
         return literal(text, f"{self.label} {self.ident}'s {what}")
@@ -95,13 +130,13 @@ class KinesisStream(Source):
     def name(self) -> Reference:
         """The stream's name (`Ref`, or the name in an existing stream's ARN)."""
         if self.given_arn is None:
-            return self._attr(names.stream(self.ident), None, "name")
+            return self._attr(names.stream(self.ident), None, "name", names.stream_name_output(self.ident))
         return self._literal(self.given_arn.rsplit("/", 1)[-1], "name")
 
     @property
     def arn(self) -> Reference:
         if self.given_arn is None:
-            return self._attr(names.stream(self.ident), "Arn", "ARN")
+            return self._attr(names.stream(self.ident), "Arn", "ARN", names.stream_arn_output(self.ident))
         return self._literal(self.given_arn, "ARN")
 
     def grant_read(self, fn: object) -> Grant:
@@ -178,14 +213,14 @@ class DynamoDBTable(Source):
     @property
     def name(self) -> Reference:
         """The table's name (`Ref`, or the name in an existing table's ARN)."""
-        if self.stack is not None:
-            return self._attr(names.table(self.ident), None, "name")
+        if self.created:
+            return self._attr(names.table(self.ident), None, "name", names.table_name_output(self.ident))
         return self._literal(self._given_table_arn().split(":table/", 1)[1], "name")
 
     @property
     def arn(self) -> Reference:
-        if self.stack is not None:
-            return self._attr(names.table(self.ident), "Arn", "ARN")
+        if self.created:
+            return self._attr(names.table(self.ident), "Arn", "ARN", names.table_arn_output(self.ident))
         return self._literal(self._given_table_arn(), "ARN")
 
     @property
@@ -200,7 +235,11 @@ class DynamoDBTable(Source):
                 resource=self.ident,
                 field="stream_arn",
             )
-        return self._attr(names.table(self.ident), "StreamArn", "stream ARN")
+        return self._attr(names.table(self.ident), "StreamArn", "stream ARN", names.table_stream_arn_output(self.ident))
+
+    @classmethod
+    def _from_stack_fields(cls) -> dict[str, Any]:
+        return {"stream_view": FROM_STACK}  # assumed: a stream source; its output is checked at deploy
 
     def _given_table_arn(self) -> str:
         if self.given_arn is not None:
@@ -247,6 +286,8 @@ class DynamoDBTable(Source):
         return cls(ident=existing_name(name, table), stack=None, given_stream_arn=stream_arn)
 
 
+FROM_STACK = "(from its stack)"  # a from_stack table's stream view: unknown here, its stream ARN is an output
+
 # SNS's AWS-managed key: topics are encrypted at rest unless a customer-managed key is chosen. AWS services that
 # publish (S3, EventBridge, CloudWatch alarms...) cannot use it: its key policy cannot grant them (README, Security).
 SNS_MANAGED_KEY = "alias/aws/sns"
@@ -286,14 +327,14 @@ class SnsTopic(Source):
     def name(self) -> Reference:
         """The topic's name (`Fn::GetAtt <Topic>.TopicName`, or the name in an existing topic's ARN)."""
         if self.given_arn is None:
-            return self._attr(names.topic(self.ident), "TopicName", "name")
+            return self._attr(names.topic(self.ident), "TopicName", "name", names.topic_name_output(self.ident))
         return self._literal(self.given_arn.rsplit(":", 1)[-1], "name")
 
     @property
     def arn(self) -> Reference:
         """The topic's ARN (`Ref`, or the ARN given)."""
         if self.given_arn is None:
-            return self._attr(names.topic(self.ident), None, "ARN")
+            return self._attr(names.topic(self.ident), None, "ARN", names.topic_arn_output(self.ident))
         return self._literal(self.given_arn, "ARN")
 
     def grant_publish(self, fn: object) -> Grant:

@@ -16,6 +16,7 @@ from cfngen import names
 from cfngen.definitions.buckets import S3Bucket
 from cfngen.definitions.checks import BOOTSTRAP_STACK, RESOURCE_NAME, STACK_NAME, Where
 from cfngen.definitions.function import FUNCTION_OPTIONS, Function, define_function
+from cfngen.definitions.imports import Import, bind, import_reference
 from cfngen.definitions.parameters import StackParameter, define_parameter, reference
 from cfngen.definitions.queues import SqsQueue
 from cfngen.definitions.refs import Reference, Value
@@ -63,6 +64,8 @@ class Stack:
         self.sources: list[Source] = []
         self.buses: list[EventBus] = []
         self.parameters: dict[str, StackParameter] = {}
+        self.imports: dict[str, Import] = {}  # parameter -> the producer output deploy fills it from
+        self.views: dict[tuple[str, str, str], Source] = {}  # other stacks' sources as this stack uses them
         self._names: dict[str, str] = {}
         self._template: Template | None = None
 
@@ -104,6 +107,14 @@ class Stack:
                 )
         for logical_id in wanted:
             self._names[logical_id] = what
+
+    def import_reference(self, ref: Reference, w: Where, fld: str) -> Reference:
+        """Another stack's value as this stack's: parameters filled at deploy (definitions/imports.py)."""
+        return import_reference(self, ref, w, fld)
+
+    def bind(self, source: T) -> T:
+        """`source` as this stack uses it: another stack's source becomes an imported view."""
+        return bind(self, source)  # type: ignore[no-any-return]
 
     def _adopt(self, source: Source) -> None:
         """Existing sources join the stack's namespace when first used; created ones already did."""

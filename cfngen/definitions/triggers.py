@@ -283,13 +283,13 @@ def _sqs_batching(where: Where, tr: SqsTrigger) -> SqsTrigger:
 
 def _start(where: Where, source: KinesisStream | DynamoDBTable, given: Mapping[str, object]) -> str:
     """The starting position: required, AT_TIMESTAMP only on Kinesis and only with a starting_timestamp."""
-    if isinstance(source, DynamoDBTable) and source.stack is None and source.given_stream_arn is None:
+    if isinstance(source, DynamoDBTable) and not source.created and source.given_stream_arn is None:
         raise where.fail(
             "source",
             f"table {source.ident} was named without its stream (DynamoDBTable.from_name), so it cannot be an event "
             "source; allowed: DynamoDBTable.from_stream_arn(...)",
         )
-    if isinstance(source, DynamoDBTable) and source.stack is not None and source.stream_view is None:
+    if isinstance(source, DynamoDBTable) and source.created and source.stream_view is None:
         raise where.fail(
             "stream_view",
             f"table {source.ident} has no stream, so it cannot be an event source",

@@ -12,6 +12,7 @@ code or template is uploaded, and the change sets name the keys the zips would g
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from cfngen import config, names
 from cfngen.definitions import Stack
-from cfngen.deploy import artifacts, bootstrap
+from cfngen.deploy import artifacts, bootstrap, imports
 from cfngen.deploy.engine import Options, Outcome, Result, Target, deploy_stack
 from cfngen.deploy.events import Io
 from cfngen.errors import CfngenError, OperationFailed, UsageError
@@ -195,17 +196,22 @@ def _deploy_each(
         name = stack.name
         code = {names.code_bucket(p.function): bucket for p in packaged[name]}
         code |= {names.code_key(p.function): p.key for p in packaged[name]}
+        started = io.clock()
+        try:
+            taken = imports.resolve(aws, name, json.loads(texts[name]))  # producers deployed before, in order
+        except CfngenError as exc:
+            exc.results = [*results, Result(name, Outcome.FAILED, duration_s=io.clock() - started)]
+            raise
         target = Target(
             stack=name,
             template=texts[name],
-            parameters={**code, **per_stack[name]},
+            parameters={**code, **taken, **per_stack[name]},
             tags=dict(settings.tags),
             explicit=frozenset(per_stack[name]),
             termination_protection=settings.termination_protection,
             upload=None if upload is None else functools.partial(upload, name, packaged[name], texts[name]),
             gate=gate,
         )
-        started = io.clock()
         try:
             results.append(deploy_stack(aws, target, options, io))
             if on_result is not None:

@@ -348,15 +348,17 @@ def test_same_source_twice_on_one_function(base: Path) -> None:
     assert err.field == "source" and "already a source of Fn" in str(err)
 
 
-def test_source_from_another_stack(base: Path) -> None:
+def test_source_from_another_stack_is_imported(base: Path) -> None:
+    """Once refused ("belongs to stack ..."); now a view whose ARN is a parameter (tests/unit/test_imports.py)."""
     other = new_stack(base, "other-stack")
     stream = other.kinesis_stream("Clicks")
     stack = new_stack(base)
     fn = new_function(stack)
-    err = spec_error(lambda: fn.add_event_source(stream, starting_position="LATEST"))
-    assert (err.stack, err.resource, err.field) == (STACK, "Fn<-Clicks", "source")
-    assert "belongs to stack other-stack" in str(err) and err.hint is not None and "from_arn" in err.hint
-    assert fn.triggers == [] and stack.sources == []
+    trigger = fn.add_event_source(stream, starting_position="LATEST")
+    assert trigger.source is not stream and trigger.source.producer is other and trigger.source.existing
+    assert stack.sources == [trigger.source] and other.sources == [stream]
+    stack.template()  # the builders read the stream's ARN: imported then
+    assert list(stack.imports) == ["OtherStackClicksStreamArn"]
 
 
 def test_dynamodb_table_without_stream_is_not_a_source(base: Path) -> None:

@@ -118,10 +118,12 @@ def test_existing_queues(stack: Stack) -> None:
     located(error(lambda: fn(stack).add_event_source(fifo, batch_size=11)), "Fn<-Jobs", "batch_size", "1 to 10")
 
 
-def test_on_failure_takes_a_queue_of_this_stack_only(stack: Stack, tmp_path: Path) -> None:
+def test_on_failure_takes_a_queue_of_this_stack_or_imports_another_stacks(stack: Stack, tmp_path: Path) -> None:
     fn(stack, "Local", on_failure=stack.sqs_queue("Failed"))
     other = Stack("other", base_dir=tmp_path).sqs_queue("Theirs")
-    located(error(lambda: fn(stack, on_failure=other)), "Fn", "on_failure", "belongs to stack other")
+    fn(stack, on_failure=other)
+    stack.template()
+    assert list(stack.imports) == ["OtherTheirsQueueArn"]  # its ARN, filled at deploy from stack other
 
 
 # -------------------------------------------------------------------------------------------- event rules

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from troposphere import Output, cloudformation
 
-from cfngen import SnsTopic, SpecError, Stack, awsdata
+from cfngen import SpecError, Stack, awsdata
 from cfngen.builders import scanner
 from cfngen.builders.buckets import hardened_bucket_properties
 from cfngen.builders.limits import TEMPLATE_MAX_BYTES
@@ -215,11 +215,12 @@ def test_on_failure_is_an_sqs_or_sns_arn(stack: Stack, destination: object) -> N
     assert err.field == "on_failure" and "arn:aws:sqs:REGION:ACCOUNT:NAME" in str(err)
 
 
-def test_on_failure_topic_of_another_stack_is_refused(stack: Stack, tmp_path: Path) -> None:
+def test_on_failure_topic_of_another_stack_is_imported_with_least_privilege(stack: Stack, tmp_path: Path) -> None:
     other = Stack("other", base_dir=tmp_path).sns_topic("Elsewhere")
-    err = spec_error(lambda: fn(stack, on_failure=other))
-    assert err.field == "on_failure" and "belongs to stack other" in str(err)
-    fn(stack, "Fine", on_failure=SnsTopic.from_arn("arn:aws:sns:us-east-1:123456789012:elsewhere"))
+    fn(stack, on_failure=other)
+    role = json.loads(stack.to_json())["Resources"]["FnRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    publish = [st for st in role["Statement"] if st["Action"] == ["sns:Publish"]]
+    assert publish == [{"Action": ["sns:Publish"], "Effect": "Allow", "Resource": [{"Ref": "OtherElsewhereTopicArn"}]}]
 
 
 # ------------------------------------------------------------------------------------------- checkov waivers

@@ -144,18 +144,19 @@ def test_a_reference_in_an_f_string_is_refused_not_guessed() -> None:
     assert isinstance("x-" + table.name, Reference)
 
 
-def test_a_reference_to_another_stacks_resource_is_refused() -> None:
+def test_a_reference_to_another_stacks_resource_is_imported_everywhere_a_value_goes() -> None:
     other = _stack("other")
     table = other.dynamodb_table("Accounts", partition_key="id")
     stack = _stack()
-    with pytest.raises(SpecError, match=r"belongs to stack other") as err:
-        _fn(stack, environment={"TABLE": table.name})
-    assert (err.value.stack, err.value.resource, err.value.field) == ("wiring", "Api", "environment")
-    with pytest.raises(SpecError, match=r"belongs to stack other"):
-        _fn(stack, "Other", policies=[{"Action": ["dynamodb:GetItem"], "Resource": [table.arn]}])
-    fn = _fn(stack, "Third")
-    with pytest.raises(SpecError, match="belongs to stack other"):
-        table.grant_read(fn)
+    _fn(stack, environment={"TABLE": table.name})
+    _fn(stack, "Other", policies=[{"Action": ["dynamodb:GetItem"], "Resource": [table.arn]}])
+    table.grant_read(_fn(stack, "Third"))
+    assert sorted(stack.imports) == ["OtherAccountsTableArn", "OtherAccountsTableName"]
+    t = json.loads(stack.to_json())
+    assert t["Resources"]["ApiFunction"]["Properties"]["Environment"]["Variables"]["TABLE"] == {
+        "Ref": "OtherAccountsTableName"
+    }
+    assert '"AccountsTable"' not in json.dumps(t["Resources"])  # no Ref/GetAtt of a resource this stack lacks
 
 
 def test_a_table_without_a_stream_has_no_stream_arn() -> None:

@@ -1,0 +1,105 @@
+"""Cross-stack references end to end: a consumer's mappings and environment get the producer's real resources.
+
+A temp project outside the repo, relative paths, the real CLI, a moto server over HTTP. The producer's table has
+a stream whose ARN carries a creation label: nothing in the consumer could guess it, so a mapping that points at
+it proves the value came from the deployed producer.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from moto_fixtures import as_a_user
+
+from cfngen.cli import cli
+
+pytestmark = pytest.mark.integration
+
+BUCKET = "cfngen-cross-artifacts"
+PRODUCER = """
+from cfngen import Stack
+
+stack = Stack("xs-orders")
+audit = stack.dynamodb_table("Audit", partition_key="pk", stream_view="NEW_IMAGE", retain=False)
+clicks = stack.kinesis_stream("Clicks")
+"""
+CONSUMER = """
+from orders import audit, clicks
+
+from cfngen import Stack
+
+stack = Stack("xs-workers")
+worker = stack.function("Worker", code="functions/w", handler="app.handler", runtime="python3.12",
+                        environment={"AUDIT_TABLE": audit.name})
+worker.add_event_source(audit, starting_position="LATEST")
+worker.add_event_source(clicks, starting_position="LATEST", enabled=False)
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, moto_reset: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[tool.cfngen]\n")
+    code = tmp_path / "stacks/functions/w"
+    code.mkdir(parents=True)
+    (code / "app.py").write_text("def handler(event, context):\n    return event\n")
+    # a_workers.py sorts before orders.py: the consumer's file loads first and imports the producer's.
+    (tmp_path / "stacks/a_workers.py").write_text(textwrap.dedent(CONSUMER))
+    (tmp_path / "stacks/orders.py").write_text(textwrap.dedent(PRODUCER))
+    as_a_user(monkeypatch, tmp_path, moto_reset.endpoint_url)
+    moto_reset.client("s3").create_bucket(Bucket=BUCKET)
+    return tmp_path
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_consumer_alone_before_its_producer_fails_clearly_and_creates_nothing(project: Path, moto_reset: Any) -> None:
+    assert run("render").exit_code == 0
+    result = run("deploy", "--artifact-bucket", BUCKET, "xs-workers")
+    assert result.exit_code == 1, result.output
+    assert "takes" in result.output and "from stack xs-orders, which is not deployed" in result.output
+    assert "cfngen deploy xs-orders xs-workers" in result.output
+    stacks = moto_reset.client("cloudformation").list_stacks()["StackSummaries"]
+    assert [s["StackName"] for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"] == []
+
+
+def test_consumer_mappings_and_environment_point_at_the_producers_resources(project: Path, moto_reset: Any) -> None:
+    assert run("render").exit_code == 0
+    consumer = json.loads((project / "templates/xs-workers.json").read_text())
+    assert sorted(consumer["Metadata"]["cfngen:imports"]) == [
+        "XsOrdersAuditTableArn",
+        "XsOrdersAuditTableName",
+        "XsOrdersAuditTableStreamArn",
+        "XsOrdersClicksStreamArn",
+    ]
+    result = run("deploy", "--artifact-bucket", BUCKET, "xs-orders", "xs-workers")
+    assert result.exit_code == 0, result.output
+
+    cfn, lam = moto_reset.client("cloudformation"), moto_reset.client("lambda")
+    resources = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cfn.describe_stack_resources(StackName="xs-orders")["StackResources"]
+    }
+    table = moto_reset.client("dynamodb").describe_table(TableName=resources["AuditTable"])["Table"]
+    stream = moto_reset.client("kinesis").describe_stream_summary(StreamName=resources["ClicksStream"])
+    function = next(
+        r["PhysicalResourceId"]
+        for r in cfn.describe_stack_resources(StackName="xs-workers")["StackResources"]
+        if r["LogicalResourceId"] == "WorkerFunction"
+    )
+    mappings = {
+        m["EventSourceArn"]: m for m in lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
+    }
+    assert set(mappings) == {table["LatestStreamArn"], stream["StreamDescriptionSummary"]["StreamARN"]}
+    env = lam.get_function_configuration(FunctionName=function)["Environment"]["Variables"]
+    assert env == {"AUDIT_TABLE": table["TableName"]}
+
+    again = run("deploy", "--artifact-bucket", BUCKET, "xs-workers")  # the producer deployed: the consumer alone
+    assert again.exit_code == 0, again.output
+    assert "no changes" in again.output.lower() or "up to date" in again.output.lower(), again.output
