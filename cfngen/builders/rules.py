@@ -11,8 +11,8 @@ from troposphere import GetAtt, If, Output, Ref, Sub, Template, events
 from troposphere import awslambda as lam
 
 from cfngen import names
-from cfngen.builders.switch import add_switch
 from cfngen.builders import iam
+from cfngen.builders.switch import add_switch
 from cfngen.definitions import EventBus, EventRule, RuleTrigger, S3Trigger, Stack
 from cfngen.definitions.buckets import eventbridge_pattern
 
