@@ -81,7 +81,9 @@ def test_the_route_deploys_and_the_bucket_is_checked_then_turned_on_by_merging(p
     assert first.exit_code == 0, first.output
     # Off (moto never reports it on): said, with the exact command, which keeps the queue notification.
     assert f"note: bucket {LANDING} does not send its events to EventBridge, so rt-ops.WorkerLanding" in first.output
-    command = next(line.strip() for line in first.output.splitlines() if "put-bucket-notification-configuration" in line)
+    command = next(
+        line.strip() for line in first.output.splitlines() if "put-bucket-notification-configuration" in line
+    )
     assert command.startswith(f"aws s3api put-bucket-notification-configuration --region us-east-1 --bucket {LANDING} ")
     merged = json.loads(command.split("--notification-configuration ", 1)[1].strip("'"))
     assert merged["EventBridgeConfiguration"] == {} and len(merged["QueueConfigurations"]) == 1
