@@ -136,6 +136,11 @@ sns_permission = _declare(Owner.SNS_TRIGGER, "Permission")
 subscription = _declare(Owner.SNS_TRIGGER, "Subscription")
 
 s3_permission = _declare(Owner.S3_TRIGGER, "Permission")
+# An existing bucket's events through EventBridge (via="eventbridge"): a rule on the default bus with the same switch
+# as the stack's rules; its permission is s3_permission (for events.amazonaws.com, scoped to this rule).
+s3_rule = _declare(Owner.S3_TRIGGER, "Rule")
+s3_rule_enabled = _declare(Owner.S3_TRIGGER, "Enabled", Section.PARAMETERS)
+s3_rule_is_enabled = _declare(Owner.S3_TRIGGER, "IsEnabled", Section.CONDITIONS)
 
 parameter = _declare(Owner.PARAMETER, "", Section.PARAMETERS)
 imported = _declare(Owner.IMPORT, "", Section.PARAMETERS)
@@ -165,13 +170,23 @@ def import_parameter(stack: str, output: str) -> str:
 
 
 def switches(template: Mapping[str, Any]) -> dict[str, str]:
-    """Mapping name -> the parameter that switches it, in a rendered or deployed template.
+    """Mapping or rule name -> the parameter that switches it, in a rendered or deployed template.
 
-    A parameter is a switch only when the mapping it names exists: a user's own `LoggingEnabled` is not.
+    A parameter is a switch only when the mapping or rule it names exists: a user's own `LoggingEnabled` is not.
     """
+    return {name: key for name, (key, _) in switched(template).items()}
+
+
+def switched(template: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    """Mapping or rule name -> (its switch parameter, the logical id of the mapping or rule it switches)."""
     resources = template.get("Resources", {})
-    return {
-        enabled.stem(key): key
-        for key in template.get("Parameters", {})
-        if key.endswith(enabled.suffix) and mapping(enabled.stem(key)) in resources
-    }
+    out = {}
+    for key in template.get("Parameters", {}):
+        stem = enabled.stem(key)
+        if not key.endswith(enabled.suffix):
+            continue
+        if mapping(stem) in resources:
+            out[stem] = (key, mapping(stem))
+        elif resources.get(rule(stem), {}).get("Type") == "AWS::Events::Rule":  # a rule, or an S3 route's rule
+            out[stem] = (key, rule(stem))
+    return out

@@ -11,8 +11,10 @@ from troposphere import GetAtt, If, Output, Ref, Sub, Template, events
 from troposphere import awslambda as lam
 
 from cfngen import names
+from cfngen.builders import iam
 from cfngen.builders.switch import add_switch
-from cfngen.definitions import EventBus, EventRule, RuleTrigger, Stack
+from cfngen.definitions import EventBus, EventRule, RuleTrigger, S3Trigger, Stack
+from cfngen.definitions.buckets import eventbridge_pattern
 
 
 def bus_name(bus: EventBus) -> object:
@@ -67,12 +69,44 @@ def _target(tr: RuleTrigger) -> events.Target:
 
 
 def add_rule_permission(t: Template, tr: RuleTrigger) -> None:
+    _permission(t, names.rule_permission(tr.name), tr.function.name, names.rule(tr.source.ident))
+
+
+def _permission(t: Template, logical_id: str, function: str, rule: str) -> None:
+    """EventBridge may invoke `function` for exactly one rule (SourceArn)."""
     t.add_resource(
         lam.Permission(
-            names.rule_permission(tr.name),
+            logical_id,
             Action="lambda:InvokeFunction",
-            FunctionName=GetAtt(names.function(tr.function.name), "Arn"),
+            FunctionName=GetAtt(names.function(function), "Arn"),
             Principal="events.amazonaws.com",
-            SourceArn=GetAtt(names.rule(tr.source.ident), "Arn"),
+            SourceArn=GetAtt(rule, "Arn"),
         )
     )
+
+
+def add_s3_route(t: Template, tr: S3Trigger) -> None:
+    """An existing bucket's events through EventBridge: a rule on the default bus matching S3's events for the
+    bucket (and key prefix/suffix), switched like any rule, targeting the function, and its permission. S3 sends
+    them only once the bucket's EventBridge notifications are on: deploy checks (deploy/bucketevents.py)."""
+    n = tr.name
+    condition = names.s3_rule_is_enabled(n)
+    param = add_switch(
+        t,
+        names.s3_rule_enabled(n),
+        condition,
+        enabled=True,
+        description=f"Whether bucket {tr.source.ident}'s events reach {tr.function.name} (cfngen enable/disable)",
+    )
+    pattern = eventbridge_pattern(iam.value(tr.source.bucket_name or ""), tr.events, tr.prefix, tr.suffix)
+    resource = events.Rule(
+        names.s3_rule(n),
+        Description=f"{', '.join(tr.events)} on bucket {tr.source.ident} -> {tr.function.name}",
+        EventPattern=pattern,
+        State=If(condition, "ENABLED", "DISABLED"),
+        Targets=[events.Target(Id=tr.function.name, Arn=GetAtt(names.function(tr.function.name), "Arn"))],
+    )
+    # probe: test_rule_state_follows_its_parameter_through_fn_if_and_metadata
+    resource.Metadata = {"cfngen:enabled": Ref(param)}
+    t.add_resource(resource)
+    _permission(t, names.s3_permission(n), tr.function.name, names.s3_rule(n))

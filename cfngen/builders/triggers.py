@@ -16,7 +16,7 @@ from troposphere import iam as tiam
 
 from cfngen import names
 from cfngen.builders import iam
-from cfngen.builders.rules import add_rule_permission
+from cfngen.builders.rules import add_rule_permission, add_s3_route
 from cfngen.builders.sources import bucket_arn
 from cfngen.builders.switch import add_switch
 from cfngen.definitions import (
@@ -103,6 +103,8 @@ def add_trigger(t: Template, trigger: Trigger) -> None:
         _sns(t, trigger)
     elif isinstance(trigger, RuleTrigger):
         add_rule_permission(t, trigger)
+    elif trigger.via == "eventbridge":
+        add_s3_route(t, trigger)
     else:
         _s3_permission(t, trigger)
 
@@ -247,5 +249,5 @@ def notes(stack: Stack) -> list[str]:
     return [
         f"{tr.name}: " + EXISTING_BUCKET_NOTE.format(bucket=_bucket_label(tr.source), events=", ".join(tr.events))
         for tr in stack.triggers
-        if isinstance(tr, S3Trigger) and tr.source.existing
+        if isinstance(tr, S3Trigger) and tr.source.existing and tr.via == "s3"
     ]

@@ -1,7 +1,7 @@
 """The commands that work on stacks already deployed: status, outputs, invoke, enable, disable.
 
 Apart from the shipping commands because they never package code or change a template: they read a
-deployed stack, call its functions, or flip its event source mappings (a parameter-only update).
+deployed stack, call its functions, or flip its event source mappings and rules (a parameter-only update).
 """
 
 from __future__ import annotations
@@ -82,7 +82,8 @@ def status(
     local: bool,
     as_json: bool,
 ) -> None:
-    """Stack status, functions (runtime, code hash), mappings (state, batch size), push permissions.
+    """Stack status, functions (runtime, code hash), mappings (state, batch size), rules (state, schedule or
+    pattern, targets; an existing bucket's route through EventBridge: live or not), push permissions.
 
     A stack that is not deployed is reported as such (exit 0): status is a report, not an operation on it.
     """
@@ -202,7 +203,7 @@ def _switch_command(enabled: bool) -> Callable[..., None]:
     @common_options
     @aws_options
     @click.argument("stack", shell_complete=complete_stacks)
-    @click.argument("mappings", nargs=-1)
+    @click.argument("mappings", nargs=-1, metavar="[MAPPING_OR_RULE]...")
     @click.option("--timeout", type=float, default=None, help="Seconds to wait before giving up.")
     def command(
         stacks_dir: Path,
@@ -219,10 +220,10 @@ def _switch_command(enabled: bool) -> Callable[..., None]:
 
         with aws_session(region, profile, endpoint_url, local) as aws, sigterm_as_interrupt():
             states = switch(aws, stack, mappings, enabled, echo_io(), timeout=timeout)
-        for mapping, state in states.items():
-            click.echo(f"{stack}: mapping {mapping} {state}")
+        for name, state in states.items():  # EventBridge's states are upper-case (ENABLED), Lambda's are not
+            click.echo(f"{stack}: {'rule' if state.isupper() else 'mapping'} {name} {state}")
 
-    command.__doc__ = f"{verb.capitalize()} event source mappings (all when none named): a parameter-only stack update."
+    command.__doc__ = f"{verb.capitalize()} mappings and rules (all when none named): a parameter-only stack update."
     return command
 
 

@@ -114,6 +114,8 @@ def _check_reviewed(selected: Sequence[Stack], templates_dir: Path, *, render: b
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document; progress goes to stderr.")
 @click.option("--strict", is_flag=True, help="Refuse to deploy when cfn-lint finds warnings too, not only errors.")
 @click.option("--render", "render_first", is_flag=True, help="Write templates/ first, then deploy them (a dev loop).")
+@click.option("--enable-bucket-eventbridge", is_flag=True, help="Turn on EventBridge notifications of existing "
+              "buckets routed via='eventbridge' (merged into their notification configuration).")  # fmt: skip
 def deploy(
     stacks_dir: Path,
     templates_dir: Path,
@@ -139,13 +141,14 @@ def deploy(
     as_json: bool,
     strict: bool,
     render_first: bool,
+    enable_bucket_eventbridge: bool,
 ) -> None:
     """Render, lint, package, upload, then create or update each stack through a change set.
 
     A stack whose committed template in templates/ differs from what it renders now is refused (exit 1):
     run `cfngen render` and review, or pass --render.
     """
-    from cfngen.deploy import report
+    from cfngen.deploy import bucketevents, report
     from cfngen.deploy.engine import Options
     from cfngen.deploy.pipeline import Settings, deploy_all
 
@@ -174,6 +177,7 @@ def deploy(
     try:
         with aws_session(region, profile, endpoint_url, local) as aws, sigterm_as_interrupt():
             results = deploy_all(aws, selected, settings, options, io)
+            bucketevents.check(aws, selected, io, enable=enable_bucket_eventbridge, dry_run=dry_run)
             if tests is not None and not dry_run:
                 report.run_smoke_tests(aws, results, tests, io)
     except CfngenError as exc:

@@ -88,6 +88,95 @@ class S3Bucket(Source):
         return cls(ident=existing_name(name, bucket_name), stack=None, bucket_name=bucket_name, account=account)
 
 
+# via="eventbridge": each S3 event name as the EventBridge events S3 sends for it, (detail types, extra detail filter).
+# "Object Deleted" covers deletes and lifecycle expirations alike; `reason` and `deletion-type` tell them apart.
+_DELETED = "Object Deleted"
+_CREATED = "Object Created"
+EVENTBRIDGE_EVENTS: dict[str, tuple[tuple[str, ...], dict[str, list[str]]]] = {
+    "s3:ObjectCreated:*": ((_CREATED,), {}),
+    "s3:ObjectCreated:Put": ((_CREATED,), {"reason": ["PutObject"]}),
+    "s3:ObjectCreated:Post": ((_CREATED,), {"reason": ["POST Object"]}),
+    "s3:ObjectCreated:Copy": ((_CREATED,), {"reason": ["CopyObject"]}),
+    "s3:ObjectCreated:CompleteMultipartUpload": ((_CREATED,), {"reason": ["CompleteMultipartUpload"]}),
+    "s3:ObjectRemoved:*": ((_DELETED,), {"reason": ["DeleteObject"]}),
+    "s3:ObjectRemoved:Delete": ((_DELETED,), {"reason": ["DeleteObject"], "deletion-type": ["Permanently Deleted"]}),
+    "s3:ObjectRemoved:DeleteMarkerCreated": (
+        (_DELETED,),
+        {"reason": ["DeleteObject"], "deletion-type": ["Delete Marker Created"]},
+    ),
+    "s3:ObjectRestore:*": (("Object Restore Initiated", "Object Restore Completed", "Object Restore Expired"), {}),
+    "s3:ObjectRestore:Post": (("Object Restore Initiated",), {}),
+    "s3:ObjectRestore:Completed": (("Object Restore Completed",), {}),
+    "s3:ObjectRestore:Delete": (("Object Restore Expired",), {}),
+    "s3:LifecycleExpiration:*": ((_DELETED,), {"reason": ["Lifecycle Expiration"]}),
+    "s3:LifecycleExpiration:Delete": (
+        (_DELETED,),
+        {"reason": ["Lifecycle Expiration"], "deletion-type": ["Permanently Deleted"]},
+    ),
+    "s3:LifecycleExpiration:DeleteMarkerCreated": (
+        (_DELETED,),
+        {"reason": ["Lifecycle Expiration"], "deletion-type": ["Delete Marker Created"]},
+    ),
+    "s3:LifecycleTransition": (("Object Storage Class Changed",), {}),
+    "s3:IntelligentTiering": (("Object Access Tier Changed",), {}),
+    "s3:ObjectTagging:*": (("Object Tags Added", "Object Tags Deleted"), {}),
+    "s3:ObjectTagging:Put": (("Object Tags Added",), {}),
+    "s3:ObjectTagging:Delete": (("Object Tags Deleted",), {}),
+    "s3:ObjectAcl:Put": (("Object ACL Updated",), {}),
+}
+VIAS = ("s3", "eventbridge")
+
+
+def check_eventbridge_route(where: Where, bucket: S3Bucket, events: tuple[str, ...]) -> None:
+    """What via="eventbridge" needs: a bucket the stack does not create, in the stack's account (S3 sends its
+    events to the owner's default bus), and events S3 sends to EventBridge."""
+    if not bucket.existing:
+        raise where.fail(
+            "via",
+            f"'eventbridge' is for buckets the stack does not create; {bucket.ident} is created here and notifies "
+            "the function directly; allowed: via='s3' (the default) for a created bucket",
+        )
+    if bucket.account not in (None, "${AWS::AccountId}"):
+        raise where.fail(
+            "via",
+            f"bucket {bucket.bucket_name} belongs to account {bucket.account}, and S3 sends its EventBridge events to "
+            "the owner's default bus, not this stack's; allowed: a bucket of the stack's account",
+            hint="forward the events with a rule in the owner's account, or use via='s3'",
+        )
+    for event in events:
+        if event not in EVENTBRIDGE_EVENTS:
+            raise where.fail(
+                "events",
+                f"{event} is not sent to EventBridge by S3; allowed with via='eventbridge': "
+                + ", ".join(EVENTBRIDGE_EVENTS),
+                hint="use via='s3' for replication and reduced-redundancy events",
+            )
+
+
+def eventbridge_pattern(bucket: Any, events: tuple[str, ...], prefix: str | None, suffix: str | None) -> dict[str, Any]:
+    """The event pattern matching `events` on bucket `bucket` (a name, or the builder's value for one), with the
+    prefix and suffix as key filters (both: one wildcard, since two matchers in a list would be OR)."""
+    detail: dict[str, Any] = {"bucket": {"name": [bucket]}}
+    if prefix and suffix:
+        detail["object"] = {"key": [{"wildcard": f"{_escape(prefix)}*{_escape(suffix)}"}]}
+    elif prefix or suffix:
+        detail["object"] = {"key": [{"prefix": prefix} if prefix else {"suffix": suffix}]}
+    groups: dict[str, tuple[list[str], dict[str, list[str]]]] = {}
+    for event in events:
+        types, extra = EVENTBRIDGE_EVENTS[event]
+        kinds, _ = groups.setdefault(repr(sorted(extra.items())), ([], extra))
+        kinds.extend(t for t in types if t not in kinds)
+    alternatives = [{"detail-type": kinds, "detail": {**detail, **extra}} for kinds, extra in groups.values()]
+    if len(alternatives) == 1:
+        return {"source": ["aws.s3"], **alternatives[0]}
+    return {"source": ["aws.s3"], "$or": alternatives}
+
+
+def _escape(text: str) -> str:
+    """A literal in an EventBridge wildcard: backslash and '*' escaped."""
+    return text.replace("\\", "\\\\").replace("*", "\\*")
+
+
 # "<prefix>-<8 hex>-<12-digit account>-<region>": no region name is longer than 16 characters, so a
 # prefix of 24 keeps every rendered name within S3's 63 whatever stack, account and region deploy it.
 BUCKET_PREFIX_MAX = 63 - len("-12345678-123456789012-") - 16

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, TypeVar
 
-from cfngen.definitions.buckets import S3Bucket
+from cfngen.definitions.buckets import VIAS, S3Bucket, check_eventbridge_route
 from cfngen.definitions.checks import S3_EVENTS, STARTING_POSITIONS, STREAM_VIEWS, Where
 from cfngen.definitions.queues import SqsQueue, check_consumer
 from cfngen.definitions.rules import MAX_TARGETS, EventRule
@@ -179,6 +179,9 @@ class S3Trigger(_Named):
     events: tuple[str, ...] = field(default=("s3:ObjectCreated:*",), metadata=option(_events))
     prefix: str | None = field(default=None, metadata=option(_key_part))
     suffix: str | None = field(default=None, metadata=option(_key_part))
+    # "s3": the bucket's own notification (a created bucket) or only the permission (an existing one);
+    # "eventbridge": an existing bucket's events through a rule on the default bus (builders/rules.py)
+    via: str = field(default="s3", metadata=option(lambda where, name, value: where.choice(name, value, VIAS)))
 
 
 Trigger = PullTrigger | SqsTrigger | SnsTrigger | S3Trigger | RuleTrigger
@@ -222,6 +225,7 @@ class EventSourceOptions(TypedDict, total=False):
     events: Sequence[str] | None
     prefix: str | None
     suffix: str | None
+    via: str | None
     input: Any
 
 
@@ -262,7 +266,11 @@ def new_trigger(where: Where, fn: Function, source: Wired, given: Mapping[str, o
             raise where.fail("filter_policy_scope", "needs a filter_policy")
         return sns
     where.reject_unknown(given, S3_OPTIONS, "an S3 bucket source")
-    return _s3_overlaps(where, _apply(where, S3Trigger(fn, source), given))
+    s3 = _apply(where, S3Trigger(fn, source), given)
+    if s3.via == "eventbridge":  # EventBridge rules may overlap: no S3 notification is configured
+        check_eventbridge_route(where, source, s3.events)
+        return s3
+    return _s3_overlaps(where, s3)
 
 
 def _sqs_batching(where: Where, tr: SqsTrigger) -> SqsTrigger:
@@ -315,7 +323,12 @@ def _s3_overlaps(where: Where, trigger: S3Trigger) -> S3Trigger:
             raise where.fail("events", f"{list(chosen)} overlap ({event}); allowed: events that do not include "
                              "each other, e.g. s3:ObjectCreated:* alone")  # fmt: skip
     for other in trigger.function.stack.triggers:
-        if isinstance(other, S3Trigger) and other.source is trigger.source and _notifications_overlap(trigger, other):
+        if (
+            isinstance(other, S3Trigger)
+            and other.source is trigger.source
+            and other.via == "s3"
+            and _notifications_overlap(trigger, other)
+        ):
             raise where.fail(
                 "prefix",
                 f"the notification overlaps {other.function.name}'s on {trigger.source.ident} (same events, "

@@ -1,7 +1,7 @@
 """What a deploy would change: the deployed stack compared with what this deploy sends, before
 CloudFormation is asked. Step 3 of the engine ("no-op") and all of `cfngen diff` rest on it.
 
-A deployed stack records every parameter, defaults included, so defaults count as sent; a mapping's Enabled
+A deployed stack records every parameter, defaults included, so defaults count as sent; a mapping's or rule's Enabled
 parameter keeps its deployed value (set by `cfngen enable/disable`) unless --parameter sets it or the
 definition's default changed, so neither a deploy nor a diff reports a kept switch as a change.
 """
@@ -54,8 +54,8 @@ def keep_deployed_switches(
     parameters: Mapping[str, str],
     explicit: Collection[str],
 ) -> tuple[dict[str, str], list[str]]:
-    """A mapping's Enabled parameter keeps its deployed value (set by enable/disable) unless --parameter
-    sets it or the spec's default changed; so a deploy never silently flips a mapping back."""
+    """A mapping's or rule's Enabled parameter keeps its deployed value (set by enable/disable) unless --parameter
+    sets it or the spec's default changed; so a deploy never silently flips a mapping or rule back."""
     deployed = {p["ParameterKey"]: p.get("ParameterValue", "") for p in current.get("Parameters", [])}
     previous = deployed_body.get("Parameters", {})
     old_defaults = {k: str(v["Default"]) for k, v in previous.items() if "Default" in v}

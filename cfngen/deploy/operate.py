@@ -1,8 +1,8 @@
-"""Operating deployed stacks: invoke functions, and enable or disable event source mappings.
+"""Operating deployed stacks: invoke functions, and enable or disable event source mappings and EventBridge rules.
 
 Enable/disable is a stack update with the previous template and every other parameter's previous value,
-changing only the mappings' Enabled parameters: the stack never drifts from its template, and nothing
-is re-rendered or re-packaged. The Lambda API then confirms each mapping's state.
+changing only the mappings' and rules' Enabled parameters: the stack never drifts from its template, and nothing
+is re-rendered or re-packaged. The Lambda API then confirms each mapping's state, EventBridge each rule's.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from cfngen import names
-from cfngen.deploy import awserrors
+from cfngen.deploy import awserrors, eventrules
 from cfngen.deploy.events import EventStream, Io, delays, wait
 from cfngen.deploy.stacks import capabilities, deployed_template, require, stack_resources
 from cfngen.errors import OperationFailed, UsageError
@@ -127,24 +127,25 @@ def contains(expected: Any, actual: Any) -> bool:
 
 
 def mappings(aws: AwsClients, stack: str) -> dict[str, str]:
-    """Mapping name -> its Enabled parameter, read from the deployed template (not the local spec)."""
+    """Mapping or rule name -> its Enabled parameter, read from the deployed template (not the local spec)."""
     return names.switches(deployed_template(aws.client("cloudformation"), stack))
 
 
 def switch(
     aws: AwsClients, stack: str, wanted: Sequence[str], enabled: bool, io: Io, *, timeout: float | None
 ) -> dict[str, str]:
-    """Set the named mappings (all when none named) on or off; returns mapping -> state from Lambda."""
+    """Set the named mappings and rules (all when none named) on or off; returns name -> state from Lambda
+    ("Enabled", "Disabled") for a mapping, from EventBridge ("ENABLED", "DISABLED") for a rule."""
     cfn = aws.client("cloudformation")
     current = require(cfn, stack)
     available = mappings(aws, stack)
     unknown = [m for m in wanted if m not in available]
     if unknown or not available:
         raise UsageError(
-            f"stack {stack} has no mapping {', '.join(map(repr, unknown))}"
+            f"stack {stack} has no mapping or rule {', '.join(map(repr, unknown))}"
             if unknown
-            else f"stack {stack} has no mappings",
-            hint=f"mappings of {stack}: {', '.join(sorted(available)) or '(none)'}",
+            else f"stack {stack} has no mappings or rules",
+            hint=f"mappings and rules of {stack}: {', '.join(sorted(available)) or '(none)'}",
         )
     chosen = list(wanted) or sorted(available)
     value = "true" if enabled else "false"
@@ -166,12 +167,12 @@ def switch(
     except ClientError as exc:
         if not awserrors.is_no_changes(awserrors.message(exc)):
             raise OperationFailed(f"{stack}: update refused: {awserrors.message(exc)}") from exc
-        io.echo(f"{stack}: parameters already {value}; checking the mappings")
+        io.echo(f"{stack}: parameters already {value}; checking the mappings and rules")
     else:
         status = wait(cfn, EventStream(cfn, stack, token, since), io, timeout=timeout)
         if status != "UPDATE_COMPLETE":
             raise OperationFailed(f"{stack}: update failed ({status})", hint=f"cfngen status {stack}")
-    return _confirm(aws, stack, chosen, "Enabled" if enabled else "Disabled", io, timeout)
+    return _confirm(aws, stack, template, chosen, enabled, io, timeout)
 
 
 def _keep(parameter: ParameterTypeDef, new: str | None, template: Mapping[str, Any]) -> ParameterTypeDef:
@@ -188,11 +189,48 @@ def _keep(parameter: ParameterTypeDef, new: str | None, template: Mapping[str, A
 
 
 def _confirm(
-    aws: AwsClients, stack: str, chosen: Sequence[str], state: str, io: Io, timeout: float | None
+    aws: AwsClients,
+    stack: str,
+    template: Mapping[str, Any],
+    chosen: Sequence[str],
+    enabled: bool,
+    io: Io,
+    timeout: float | None,
 ) -> dict[str, str]:
-    """Lambda moves mappings through Enabling/Disabling: poll until each reports the wanted state."""
-    cfn, lam = aws.client("cloudformation"), aws.client("lambda")
-    resources = stack_resources(cfn, stack)
+    """EventBridge switches a rule at once: its state is read once. Lambda moves mappings through
+    Enabling/Disabling: poll until each reports the wanted state."""
+    resources = stack_resources(aws.client("cloudformation"), stack)  # after the update: moto renames a rule
+    kinds = {name: logical for name, (_, logical) in names.switched(template).items() if name in chosen}
+    rules = eventrules.locate(template, resources, stack)
+    states: dict[str, str] = {}
+    for name in chosen:
+        if kinds.get(name) == names.rule(name):
+            rule = rules.get(names.rule(name))
+            found = None if rule is None else eventrules.describe(aws.client("events"), rule)
+            states[name] = "MISSING" if found is None else str(found["state"])
+    wanted_rule = "ENABLED" if enabled else "DISABLED"
+    if any(s != wanted_rule for s in states.values()):
+        raise OperationFailed(
+            f"{stack}: rules did not reach {wanted_rule}: " + ", ".join(f"{m}={s}" for m, s in states.items()),
+            hint=f"cfngen status {stack}",
+        )
+    pending = [m for m in chosen if m not in states]
+    state = "Enabled" if enabled else "Disabled"
+    return {**states, **_confirm_mappings(aws, stack, resources, pending, state, io, timeout)}
+
+
+def _confirm_mappings(
+    aws: AwsClients,
+    stack: str,
+    resources: Sequence[Mapping[str, Any]],
+    chosen: Sequence[str],
+    state: str,
+    io: Io,
+    timeout: float | None,
+) -> dict[str, str]:
+    if not chosen:
+        return {}
+    lam = aws.client("lambda")
     uuids = {names.mapping.stem(str(r["LogicalResourceId"])): r["PhysicalResourceId"] for r in resources
              if r.get("ResourceType") == "AWS::Lambda::EventSourceMapping"}  # fmt: skip
     # Lambda settles a mapping within seconds; without a --timeout, give up after CONFIRM_LIMIT rather than never.

@@ -1,8 +1,10 @@
-"""`cfngen status`: what is deployed, read from CloudFormation, Lambda and the mappings themselves.
+"""`cfngen status`: what is deployed, read from CloudFormation, Lambda, EventBridge and the mappings themselves.
 
 Read-only: describe/get calls only. Missing stacks are reported as "not deployed", never an error; a
 function or mapping the stack lists but Lambda no longer has (deleted outside CloudFormation) is reported
-as missing, and the report goes on.
+as missing, and the report goes on. Rules show their state, schedule or pattern, bus and targets; an existing
+bucket's route through EventBridge (via="eventbridge") is live when its rule is enabled and the bucket sends its
+events to EventBridge (deploy/bucketevents.py).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from cfngen import names
-from cfngen.deploy import awserrors
-from cfngen.deploy.stacks import describe_stack, stack_resources
+from cfngen.deploy import awserrors, bucketevents, eventrules
+from cfngen.deploy.stacks import deployed_template, describe_stack, stack_resources
 
 if TYPE_CHECKING:
     from cfngen.deploy.session import AwsClients
@@ -34,9 +36,12 @@ def stack_status(aws: AwsClients, stack: str) -> dict[str, Any]:
         "last_update": when.isoformat() if when is not None else None,
         "functions": [],
         "mappings": [],
+        "rules": [],
         "permissions": [],
     }
     resources = stack_resources(cfn, stack)
+    if any(r.get("ResourceType") == "AWS::Events::Rule" for r in resources):
+        report["rules"] = _rules(aws, stack, eventrules.locate(deployed_template(cfn, stack), resources, stack))
     lam = aws.client("lambda")
     for res in sorted(resources, key=lambda r: str(r.get("LogicalResourceId", ""))):
         kind, physical = res.get("ResourceType"), res.get("PhysicalResourceId")
@@ -82,6 +87,25 @@ def stack_status(aws: AwsClients, stack: str) -> dict[str, Any]:
                 {"logical_id": logical, "present": res.get("ResourceStatus", "").endswith("_COMPLETE")}
             )
     return report
+
+
+def _rules(aws: AwsClients, stack: str, located: dict[str, eventrules.Located]) -> list[dict[str, Any]]:
+    events, out = aws.client("events"), []
+    for logical in sorted(located):
+        rule = located[logical]
+        entry: dict[str, Any] = {"logical_id": logical, "rule": rule.rule, "name": rule.name, "bus": rule.bus}
+        found = eventrules.describe(events, rule)
+        if found is None:
+            out.append({**entry, "missing": True})
+            continue
+        entry |= found
+        entry["targets"] = [arn.rsplit(":", 1)[-1] for arn in found["targets"]]  # function names
+        buckets = eventrules.s3_buckets(found["pattern"])
+        if buckets:
+            s3 = aws.client("s3")
+            entry["buckets"] = [bucketevents.describe(s3, b, aws.region_name) for b in buckets]
+        out.append(entry)
+    return out
 
 
 def hex_sha256(lambda_sha: str | None) -> str | None:
@@ -130,6 +154,39 @@ def lines(report: dict[str, Any]) -> list[str]:
             out.append(f"  mapping {m['mapping']}: {m['uuid']} {MISSING}")
             continue
         out.append(f"  mapping {m['mapping']}: {m['state']} batch {m['batch_size']} from {m['source']}")
+    for r in report.get("rules", []):
+        out += _rule_lines(r)
     for p in report["permissions"]:
         out.append(f"  permission {p['logical_id']}: {'present' if p['present'] else 'missing'}")
     return out
+
+
+def _rule_lines(r: dict[str, Any]) -> list[str]:
+    if r.get("missing"):
+        return [f"  rule {r['rule']}: {r['name']} {MISSING}"]
+    what = f"schedule {r['schedule']}" if r.get("schedule") else f"pattern {_short(r.get('pattern'))}"
+    bus = "" if r["bus"] == "default" else f" on bus {r['bus']}"
+    out = [f"  rule {r['rule']}: {r['state']}{bus} {what} -> {', '.join(r['targets']) or '(no targets)'}"]
+    for b in r.get("buckets", []):
+        if b["eventbridge"] is None:
+            out.append(f"    route from bucket {b['bucket']}: unknown ({b['error']})")
+        elif not b["eventbridge"]:
+            out.append(
+                f"    route from bucket {b['bucket']}: not live: the bucket does not send its events to EventBridge "
+                f"(cfngen deploy {bucketevents.FLAG}, or: {b['command']})"
+            )
+        else:
+            live = "live" if r["state"] == "ENABLED" else "not live: the rule is disabled (cfngen enable)"
+            out.append(f"    route from bucket {b['bucket']}: {live}")
+    return out
+
+
+def _short(pattern: str | None, limit: int = 100) -> str:
+    """A pattern on one line, compact, cut at `limit` characters."""
+    import json
+
+    try:
+        text = json.dumps(json.loads(pattern or "null"), separators=(",", ":"), sort_keys=True)
+    except ValueError:
+        text = str(pattern)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1331,3 +1331,26 @@ def test_use_previous_value_for_a_parameter_left_at_its_default_fails(moto_reset
         Parameters=[{"ParameterKey": "A", "ParameterValue": "z"}, {"ParameterKey": "B", "ParameterValue": "y"}],
     )
     assert {p["ParameterKey"]: p["ParameterValue"] for p in stack(cf, "prev")["Parameters"]} == {"A": "z", "B": "y"}
+
+
+def test_bucket_eventbridge_configuration_is_stored_but_not_returned(moto_reset: Any) -> None:
+    """moto: PutBucketNotificationConfiguration keeps the other configurations it is given, but
+    GetBucketNotificationConfiguration never returns an EventBridgeConfiguration, even one just set. AWS returns
+    it (an empty object) when the bucket sends its events to EventBridge.
+
+    Depends on it: deploy/bucketevents.py reads a routed bucket (via="eventbridge") as off on the emulator, so
+    `deploy` always says so (or turns it on again with --enable-bucket-eventbridge: the same merge) and `status`
+    shows the route not live; the "on" answers are tested with the Stubber (tests/unit/test_bucketevents.py).
+    """
+    s3, sqs = moto_reset.client("s3"), moto_reset.client("sqs")
+    s3.create_bucket(Bucket="probe-bucket")
+    url = sqs.create_queue(QueueName="probe-queue")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queues = [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]
+    s3.put_bucket_notification_configuration(
+        Bucket="probe-bucket",
+        NotificationConfiguration={"QueueConfigurations": queues, "EventBridgeConfiguration": {}},
+    )
+    read = s3.get_bucket_notification_configuration(Bucket="probe-bucket")
+    assert [q["QueueArn"] for q in read["QueueConfigurations"]] == [arn]
+    assert "EventBridgeConfiguration" not in read

@@ -737,7 +737,10 @@ def test_trigger_options_come_from_the_trigger_fields_in_check_order() -> None:
         "on_failure_arn",
         "filter_patterns",
     )
-    assert (SNS_OPTIONS, S3_OPTIONS) == (("filter_policy", "filter_policy_scope"), ("events", "prefix", "suffix"))
+    assert (SNS_OPTIONS, S3_OPTIONS) == (
+        ("filter_policy", "filter_policy_scope"),
+        ("events", "prefix", "suffix", "via"),
+    )
     # add_event_source's typed keyword arguments are exactly the options the triggers check.
     assert tuple(EventSourceOptions.__annotations__) == EVENT_SOURCE_OPTIONS
 

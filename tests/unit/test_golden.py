@@ -192,6 +192,14 @@ def case_existing_s3() -> Stack:
         events=["s3:ObjectCreated:*", "s3:ObjectRemoved:Delete"],
         suffix=".json",
     )
+    # An existing bucket's events through EventBridge: a rule on the default bus, its switch and permission.
+    fn.add_event_source(
+        S3Bucket.from_name("golden-theirs-${AWS::AccountId}", name="Theirs"),
+        events=["s3:ObjectCreated:*", "s3:ObjectRemoved:Delete"],
+        prefix="in/",
+        suffix=".csv",
+        via="eventbridge",
+    )
     return stack
 
 
@@ -621,7 +629,8 @@ def test_s3_push_has_no_cycle_and_a_scoped_permission(subjects: list[Subject]) -
                 got.append((c["Event"], c["Function"]["Fn::GetAtt"][0].removesuffix("Function"),
                             rules.get("prefix"), rules.get("suffix")))  # fmt: skip
             assert sorted(got) == wanted, label
-        for tr in (tr for tr in stack.triggers if isinstance(tr, S3Trigger) and tr.source.existing):
+        for tr in (tr for tr in stack.triggers if isinstance(tr, S3Trigger) and tr.source.existing
+                   and tr.via == "s3"):  # fmt: skip
             permission = resources[f"{tr.name}Permission"]
             assert tr.source.bucket_name is not None
             assert permission["Properties"]["SourceArn"] == {
@@ -820,6 +829,7 @@ def test_rule_targets_have_a_permission_scoped_to_their_rule(subjects: list[Subj
     for label, stack, t in subjects:
         resources = _resources(t)
         rules = [tr for tr in stack.triggers if isinstance(tr, RuleTrigger)]
+        routes = [tr for tr in stack.triggers if isinstance(tr, S3Trigger) and tr.via == "eventbridge"]
         for tr in rules:
             rule = resources[f"{tr.source.ident}Rule"]
             fn_arn = {"Fn::GetAtt": [f"{tr.function.name}Function", "Arn"]}
@@ -837,4 +847,10 @@ def test_rule_targets_have_a_permission_scoped_to_their_rule(subjects: list[Subj
             assert rule["Metadata"]["cfngen:enabled"] == {"Ref": f"{tr.source.ident}Enabled"}, label
         permissions = {n for n, r in resources.items() if r["Type"] == "AWS::Lambda::Permission"
                        and r["Properties"]["Principal"] == "events.amazonaws.com"}  # fmt: skip
-        assert permissions == {f"{tr.name}Permission" for tr in rules}, label
+        assert permissions == {f"{tr.name}Permission" for tr in [*rules, *routes]}, label
+        for route in routes:  # an existing bucket's events through EventBridge: the same scoping
+            permission = resources[f"{route.name}Permission"]["Properties"]
+            assert permission["SourceArn"] == {"Fn::GetAtt": [f"{route.name}Rule", "Arn"]}, label
+            rule = resources[f"{route.name}Rule"]
+            assert "EventBusName" not in rule["Properties"], label  # S3 sends to the default bus
+            assert rule["Metadata"]["cfngen:enabled"] == {"Ref": f"{route.name}Enabled"}, label

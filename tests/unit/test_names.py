@@ -54,3 +54,17 @@ def test_switches_are_enabled_parameters_whose_mapping_exists() -> None:
         "Resources": {"FnClicksMapping": {}, "FnFunction": {}},
     }
     assert names.switches(template) == {"FnClicks": "FnClicksEnabled"}
+
+
+def test_switches_include_rules_and_s3_routes_but_only_real_rules() -> None:
+    template = {
+        "Parameters": {"NightlyEnabled": {}, "FnTheirsEnabled": {}, "FakeEnabled": {}},
+        "Resources": {
+            "NightlyRule": {"Type": "AWS::Events::Rule"},
+            "FnTheirsRule": {"Type": "AWS::Events::Rule"},
+            "FakeRule": {"Type": "AWS::SNS::Topic"},  # a user's resource that only looks like one
+        },
+    }
+    assert names.switches(template) == {"Nightly": "NightlyEnabled",
+                                        "FnTheirs": "FnTheirsEnabled"}  # fmt: skip
+    assert names.switched(template)["FnTheirs"] == ("FnTheirsEnabled", "FnTheirsRule")

@@ -256,7 +256,7 @@ def test_unknown_mapping_lists_the_stacks_mappings(h: Harness) -> None:
     with pytest.raises(UsageError) as raised:
         switch(h.aws, STACK, ["ProcessorOrder"], True, h.io(), timeout=None)
     assert "'ProcessorOrder'" in raised.value.message
-    assert raised.value.hint == f"mappings of {STACK}: ProcessorAudit, ProcessorOrders"
+    assert raised.value.hint == f"mappings and rules of {STACK}: ProcessorAudit, ProcessorOrders"
 
 
 def test_a_stack_without_mappings_is_a_usage_error(h: Harness) -> None:
@@ -300,7 +300,7 @@ def test_no_updates_still_confirms_with_lambda(h: Harness, resources: dict[str, 
     h.mapping_state("Enabled", ORDERS_UUID)
     states = switch(h.aws, STACK, ["ProcessorOrders"], True, h.io(), timeout=30)
     assert states == {"ProcessorOrders": "Enabled"}
-    assert f"{STACK}: parameters already true; checking the mappings" in h.lines
+    assert f"{STACK}: parameters already true; checking the mappings and rules" in h.lines
     assert h.sleeps == []
 
 
