@@ -38,6 +38,11 @@ ARN = {  # an ARN of each kind that definitions accept, placeholders allowed
     "sns": re.compile(rf"arn:{_PARTITION}:sns:{_REGION}:{ACCOUNT}:[A-Za-z0-9_-]{{1,256}}"),
     "sqs": re.compile(rf"arn:{_PARTITION}:sqs:{_REGION}:{ACCOUNT}:[A-Za-z0-9_-]{{1,80}}(?:\.fifo)?"),
     "layer": re.compile(rf"arn:{_PARTITION}:lambda:{_REGION}:{ACCOUNT}:layer:[A-Za-z0-9_-]{{1,140}}:\d+"),
+    # A function, optionally with a version or alias, and an EventBridge bus: asynchronous invocation destinations.
+    "lambda": re.compile(
+        rf"arn:{_PARTITION}:lambda:{_REGION}:{ACCOUNT}:function:[A-Za-z0-9_-]{{1,64}}(?::(?:\$LATEST|[A-Za-z0-9_-]{{1,128}}))?"
+    ),
+    "events": re.compile(rf"arn:{_PARTITION}:events:{_REGION}:{ACCOUNT}:event-bus/[A-Za-z0-9._/-]{{1,256}}"),
     # A secret by its full ARN: Secrets Manager appends '-' and six characters to the name (group 1).
     "secret": re.compile(
         rf"arn:{_PARTITION}:secretsmanager:{_REGION}:{ACCOUNT}:secret:([A-Za-z0-9/_+=.@-]{{1,512}})-[A-Za-z0-9]{{6}}"
@@ -174,6 +179,8 @@ class Where:
             "sns": "arn:aws:sns:REGION:ACCOUNT:NAME",
             "sqs": "arn:aws:sqs:REGION:ACCOUNT:NAME",
             "layer": "arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION",
+            "lambda": "arn:aws:lambda:REGION:ACCOUNT:function:NAME",
+            "events": "arn:aws:events:REGION:ACCOUNT:event-bus/NAME",
             "kms-key": "arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (a customer-managed key's ARN)",
         }
         raise self.fail(
