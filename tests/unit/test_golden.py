@@ -821,6 +821,8 @@ def test_golden_cases_cover_every_concern() -> None:
     assert {tr.source.existing for tr in triggers if isinstance(tr, S3Trigger)} == {True, False}
     assert {tr.source.existing for tr in triggers if isinstance(tr, SnsTrigger)} == {True, False}
     assert any(tr.on_failure_arn for tr in pulls) and any(tr.starting_timestamp for tr in pulls)
+    consumers = [tr for tr in pulls if isinstance(tr.source, KinesisStream) and tr.source.given_consumer_arn]
+    assert any(tr.enhanced_fan_out for tr in pulls) and consumers
     assert any(len([tr for tr in s.triggers if isinstance(tr, S3Trigger)]) > 1 for s in stacks)
     assert any(fn.policies and fn.tracing == "Active" and fn.dead_letter_arn for s in stacks for fn in s.functions)
     assert any(not s.functions for s in stacks)
