@@ -1,10 +1,11 @@
-"""A function's resources: code parameters, log group, role, the function, its failure destination, and its outputs.
+"""A function's resources: code parameters, log group, role, the function, its asynchronous invocation settings,
+and its outputs.
 
 Code location is a parameter pair, so the committed template changes only when infrastructure does;
 the log group is explicit (retention set, named after the stack) and wired in through LoggingConfig.
-A `kms_key` encrypts the environment and the log group; `on_failure` becomes an EventInvokeConfig whose
-OnFailure destination the role may send to. What checkov asks that cfngen does not do is waived on the
-resource (builders/scanner.py).
+A `kms_key` encrypts the environment and the log group; `on_failure`, `on_success` and the retry settings
+become an EventInvokeConfig, and the role may send to each destination (and nothing more). What checkov asks
+that cfngen does not do is waived on the resource (builders/scanner.py).
 """
 
 from __future__ import annotations
