@@ -148,6 +148,8 @@ _SEND = {"sqs": "SendMessage", "sns": "Publish", "lambda": "InvokeFunction", "ev
 
 
 def _destination(dest: Destination) -> object:
+    if isinstance(dest, (SnsTopic, SqsQueue)) and dest.given_arn is not None:  # one that exists: its ARN
+        return iam.value(dest.given_arn)
     if isinstance(dest, SnsTopic):  # a topic this stack creates: the Ref also orders the two
         return Ref(names.topic(dest.ident))
     if isinstance(dest, SqsQueue):  # a queue this stack creates

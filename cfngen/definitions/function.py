@@ -279,18 +279,17 @@ def _environment(w: Where, env: object) -> dict[str, Value]:
 
 def _destination(w: Where, fld: str, value: object) -> Destination:
     """An SQS queue, SNS topic, Lambda function or EventBridge bus ARN, or a queue, topic or bus of this stack (its
-    reference orders the two); an existing one is kept as its ARN."""
+    reference orders the two), or an existing one (`from_arn`, kept with its customer-managed key; a bus by name
+    becomes its ARN)."""
     if isinstance(value, (SnsTopic, SqsQueue, EventBus)):
         label = "event bus" if isinstance(value, EventBus) else value.label
         ident = value.name if isinstance(value, EventBus) else value.ident
         if value.stack is not None and value.stack is not w.stack:
             raise w.fail(fld, f"{label} {ident} belongs to stack {value.stack.name}",
                          hint="refer to it with .from_arn(...) / .from_name(...) or its ARN")  # fmt: skip
-        if isinstance(value, EventBus):
-            if value.stack is None:  # an existing bus, by name: its ARN in this account and region
-                return f"arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:event-bus/{value.bus_name}"
-            return value
-        return value if value.given_arn is None else value.given_arn
+        if isinstance(value, EventBus) and value.stack is None:  # by name: its ARN in this account and region
+            return f"arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:event-bus/{value.bus_name}"
+        return value  # an existing queue or topic too: its kms_key, if any, is needed to send to it
     if not isinstance(value, str):
         raise w.fail(fld, f"{value!r} is not allowed; allowed: an SQS queue, SNS topic or event bus of this stack "
                      "(stack.sqs_queue(...) etc.), or an SQS, SNS, Lambda function or EventBridge bus ARN")  # fmt: skip

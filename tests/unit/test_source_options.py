@@ -260,17 +260,19 @@ def test_on_success_and_on_failure_each_get_exactly_their_send_permission(stack:
 
 
 def test_on_success_takes_existing_queues_and_topics_as_their_arns(stack: Stack) -> None:
-    queue = SqsQueue.from_arn("arn:aws:sqs:us-east-1:123456789012:done")
+    queue = SqsQueue.from_arn("arn:aws:sqs:us-east-1:123456789012:done", kms_key=KEY)
     fn(stack, on_success=queue, on_failure=SnsTopic.from_arn("arn:aws:sns:us-east-1:123456789012:failed"))
     res = resources(stack)
-    assert res["FnEventInvokeConfig"]["Properties"]["DestinationConfig"]["OnSuccess"] == {
-        "Destination": "arn:aws:sqs:us-east-1:123456789012:done"
+    assert res["FnEventInvokeConfig"]["Properties"]["DestinationConfig"] == {
+        "OnFailure": {"Destination": "arn:aws:sns:us-east-1:123456789012:failed"},
+        "OnSuccess": {"Destination": "arn:aws:sqs:us-east-1:123456789012:done"},
     }
-    assert {
-        "Action": ["sqs:SendMessage"],
-        "Effect": "Allow",
-        "Resource": ["arn:aws:sqs:us-east-1:123456789012:done"],
-    } in (statements(res, "FnRole"))
+    assert statements(res, "FnRole")[1:] == [
+        {"Action": ["sns:Publish"], "Effect": "Allow", "Resource": ["arn:aws:sns:us-east-1:123456789012:failed"]},
+        {"Action": ["sqs:SendMessage"], "Effect": "Allow", "Resource": ["arn:aws:sqs:us-east-1:123456789012:done"]},
+        # the existing queue's customer-managed key: sending to it encrypts with it
+        {"Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Effect": "Allow", "Resource": [KEY]},
+    ]
 
 
 @pytest.mark.parametrize(
