@@ -177,8 +177,9 @@ def _add_consumer(t: Template, tr: PullTrigger) -> None:
 
 
 def _stream_options(tr: PullTrigger) -> dict[str, object]:
+    consumer = _consumer_arn(tr)
     options: dict[str, object] = {
-        "EventSourceArn": _consumer_arn(tr) or stream_arn(tr.source),
+        "EventSourceArn": stream_arn(tr.source) if consumer is None else consumer,
         "StartingPosition": tr.starting_position,
         "StartingPositionTimestamp": tr.starting_timestamp,
         "BisectBatchOnFunctionError": tr.bisect_on_error,
