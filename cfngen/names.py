@@ -131,6 +131,7 @@ mapping = _declare(Owner.PULL_TRIGGER, "Mapping")
 enabled = _declare(Owner.PULL_TRIGGER, "Enabled", Section.PARAMETERS)
 is_enabled = _declare(Owner.PULL_TRIGGER, "IsEnabled", Section.CONDITIONS)
 mapping_id_output = _declare(Owner.PULL_TRIGGER, "MappingId", Section.OUTPUTS)
+consumer = _declare(Owner.PULL_TRIGGER, "Consumer")  # enhanced_fan_out=True: the mapping's stream consumer
 
 sns_permission = _declare(Owner.SNS_TRIGGER, "Permission")
 subscription = _declare(Owner.SNS_TRIGGER, "Subscription")

@@ -1,10 +1,11 @@
-"""A function's resources: code parameters, log group, role, the function, its failure destination, and its outputs.
+"""A function's resources: code parameters, log group, role, the function, its asynchronous invocation settings,
+and its outputs.
 
 Code location is a parameter pair, so the committed template changes only when infrastructure does;
 the log group is explicit (retention set, named after the stack) and wired in through LoggingConfig.
-A `kms_key` encrypts the environment and the log group; `on_failure` becomes an EventInvokeConfig whose
-OnFailure destination the role may send to. What checkov asks that cfngen does not do is waived on the
-resource (builders/scanner.py).
+A `kms_key` encrypts the environment and the log group; `on_failure`, `on_success` and the retry settings
+become an EventInvokeConfig, and the role may send to each destination (and nothing more). What checkov asks
+that cfngen does not do is waived on the resource (builders/scanner.py).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from troposphere import iam as tiam
 from cfngen import names
 from cfngen.builders import iam, scanner
 from cfngen.builders.grants import grant_statements
-from cfngen.definitions import Function, RuleTrigger, S3Trigger, SnsTopic, SnsTrigger, SqsQueue
+from cfngen.definitions import EventBus, Function, RuleTrigger, S3Trigger, SnsTopic, SnsTrigger, SqsQueue
 from cfngen.definitions.checks import ARN
+from cfngen.definitions.function import Destination
 
 
 def add_function(t: Template, fn: Function) -> None:
@@ -72,15 +74,7 @@ def add_function(t: Template, fn: Function) -> None:
         props["Layers"] = [iam.value(arn) for arn in fn.layers]
     function = t.add_resource(lam.Function(names.function(n), **props))
     scanner.skip(function, *_waivers(fn))
-    if fn.on_failure is not None:
-        t.add_resource(
-            lam.EventInvokeConfig(
-                names.event_invoke_config(n),
-                FunctionName=Ref(function),
-                Qualifier="$LATEST",
-                DestinationConfig=lam.DestinationConfig(OnFailure=lam.OnFailure(Destination=_destination(fn))),
-            )
-        )
+    _add_invoke_config(t, fn, function)
     t.add_output(Output(names.function_name_output(n), Value=Ref(function), Description=f"{n}'s physical name"))
     t.add_output(Output(names.function_arn_output(n), Value=GetAtt(function, "Arn")))
 
@@ -90,17 +84,8 @@ def _runtime_statements(fn: Function) -> list[iam.Statement]:
     statements = [iam.allow("logs", ["CreateLogStream", "PutLogEvents"], [GetAtt(names.log_group(fn.name), "Arn")])]
     if fn.dead_letter_arn is not None:
         statements.append(iam.send_to(fn.dead_letter_arn))
-    if isinstance(fn.on_failure, SnsTopic):
-        statements.append(iam.allow("sns", ["Publish"], [_destination(fn)]))
-        topic_key = fn.on_failure.kms_key or ""
-        if ARN["kms-key"].fullmatch(topic_key):  # publishing to a topic with a customer-managed key uses the key
-            statements.append(iam.allow("kms", ["Decrypt", "GenerateDataKey"], [iam.value(topic_key)]))
-    elif isinstance(fn.on_failure, SqsQueue):
-        statements.append(iam.allow("sqs", ["SendMessage"], [_destination(fn)]))
-        if fn.on_failure.kms_key is not None:  # sending to a queue with a customer-managed key uses the key
-            statements.append(iam.allow("kms", ["Decrypt", "GenerateDataKey"], [iam.value(fn.on_failure.kms_key)]))
-    elif fn.on_failure is not None:
-        statements.append(iam.send_to(fn.on_failure))
+    statements.extend(_send_to(fn.on_failure))
+    statements.extend(_send_to(fn.on_success))
     if fn.kms_key is not None:  # Lambda decrypts the environment as the function's role
         statements.append(iam.allow("kms", ["Decrypt"], [iam.value(fn.kms_key)]))
     if fn.tracing == "Active":
@@ -110,10 +95,64 @@ def _runtime_statements(fn: Function) -> list[iam.Statement]:
     return statements
 
 
-def _destination(fn: Function) -> object:
-    if isinstance(fn.on_failure, (SnsTopic, SqsQueue)):  # created here (a Ref also orders the two) or imported
-        return iam.value(fn.on_failure.arn)
-    return iam.value(str(fn.on_failure))
+def _add_invoke_config(t: Template, fn: Function, function: lam.Function) -> None:
+    """Asynchronous invocation settings: destinations for successes and failures, event age and retries."""
+    props: dict[str, object] = {
+        "MaximumEventAgeInSeconds": fn.max_event_age_seconds,
+        "MaximumRetryAttempts": fn.max_retry_attempts,
+    }
+    sent = {"OnSuccess": fn.on_success, "OnFailure": fn.on_failure}
+    destinations = {
+        key: (lam.OnSuccess if key == "OnSuccess" else lam.OnFailure)(Destination=_destination(dest))
+        for key, dest in sent.items()
+        if dest is not None
+    }
+    if destinations:
+        props["DestinationConfig"] = lam.DestinationConfig(**destinations)
+    props = {k: v for k, v in props.items() if v is not None}
+    if props:
+        t.add_resource(
+            lam.EventInvokeConfig(
+                names.event_invoke_config(fn.name), FunctionName=Ref(function), Qualifier="$LATEST", **props
+            )
+        )
+
+
+def _send_to(dest: Destination | None) -> list[iam.Statement]:
+    """What the role needs to deliver an asynchronous invocation's outcome to `dest` (+ the key that encrypts it)."""
+    if dest is None:
+        return []
+    if isinstance(dest, SnsTopic):
+        topic_key = dest.kms_key or ""
+        # publishing to a topic with a customer-managed key uses the key
+        key = [iam.allow("kms", ["Decrypt", "GenerateDataKey"], [iam.value(topic_key)])]
+        return [
+            iam.allow("sns", ["Publish"], [_destination(dest)]),
+            *(key if ARN["kms-key"].fullmatch(topic_key) else []),
+        ]
+    if isinstance(dest, SqsQueue):
+        # sending to a queue with a customer-managed key uses the key
+        key = (
+            []
+            if dest.kms_key is None
+            else [iam.allow("kms", ["Decrypt", "GenerateDataKey"], [iam.value(dest.kms_key)])]
+        )
+        return [iam.allow("sqs", ["SendMessage"], [_destination(dest)]), *key]
+    if isinstance(dest, EventBus):
+        return [iam.allow("events", ["PutEvents"], [_destination(dest)])]
+    service = next(kind for kind in _SEND if ARN[kind].fullmatch(dest))  # the definition checked it is one of them
+    return [iam.allow(service, [_SEND[service]], [iam.value(dest)])]
+
+
+_SEND = {"sqs": "SendMessage", "sns": "Publish", "lambda": "InvokeFunction", "events": "PutEvents"}
+
+
+def _destination(dest: Destination) -> object:
+    if isinstance(dest, (SnsTopic, SqsQueue)):  # created here (a Ref also orders the two), imported or existing
+        return iam.value(dest.arn)
+    if isinstance(dest, EventBus):  # a bus this stack creates
+        return GetAtt(names.event_bus(dest.name), "Arn")
+    return iam.value(dest)
 
 
 def _waivers(fn: Function) -> list[str]:

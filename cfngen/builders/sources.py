@@ -91,12 +91,16 @@ def _table(t: Template, src: DynamoDBTable) -> None:
     props: dict[str, object] = {
         "AttributeDefinitions": attributes,
         "KeySchema": keys,
-        "BillingMode": "PAY_PER_REQUEST",
+        "BillingMode": "PROVISIONED" if src.billing == "provisioned" else "PAY_PER_REQUEST",
         "PointInTimeRecoverySpecification": ddb.PointInTimeRecoverySpecification(PointInTimeRecoveryEnabled=True),
         "SSESpecification": ddb.SSESpecification(SSEEnabled=True)
         if src.kms_key is None
         else ddb.SSESpecification(SSEEnabled=True, SSEType="KMS", KMSMasterKeyId=iam.value(src.kms_key)),
     }
+    if src.billing == "provisioned":
+        props["ProvisionedThroughput"] = ddb.ProvisionedThroughput(
+            ReadCapacityUnits=src.read_capacity, WriteCapacityUnits=src.write_capacity
+        )
     if src.stream_view is not None:
         props["StreamSpecification"] = ddb.StreamSpecification(StreamViewType=src.stream_view)
     if src.table_name is not None:

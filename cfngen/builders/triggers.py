@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 
-from troposphere import GetAtt, If, Output, Ref, Template, s3, sns
+from troposphere import GetAtt, If, Output, Ref, Sub, Template, kinesis, s3, sns
 from troposphere import awslambda as lam
 from troposphere import iam as tiam
 
 from cfngen import names
 from cfngen.builders import iam
+from cfngen.builders.iam import STACK_ID_HEAD
 from cfngen.builders.rules import add_rule_permission, add_s3_route
 from cfngen.builders.sources import bucket_arn
 from cfngen.builders.switch import add_switch
@@ -33,6 +34,7 @@ from cfngen.definitions import (
     Stack,
     Trigger,
 )
+from cfngen.definitions.refs import STACK_ID_VARIABLE
 
 EXISTING_BUCKET_NOTE = (
     "CloudFormation cannot add a notification to a bucket it does not manage: configure the notification "
@@ -64,7 +66,11 @@ def _stream_read(trigger: PullTrigger | SqsTrigger) -> list[iam.Statement]:
             statements.append(iam.allow("kms", ["Decrypt"], [iam.value(src.kms_key)]))
         return statements
     if isinstance(src, KinesisStream):
-        return [iam.allow("kinesis", iam.STREAM_READ["kinesis"], [stream_arn(src)])]
+        statements = [iam.allow("kinesis", iam.STREAM_READ["kinesis"], [stream_arn(src)])]
+        consumer = _consumer_arn(trigger) if isinstance(trigger, PullTrigger) else None
+        if consumer is not None:  # enhanced fan-out: Lambda subscribes to the shards through the consumer
+            statements.append(iam.allow("kinesis", ["DescribeStreamConsumer", "SubscribeToShard"], [consumer]))
+        return statements
     # ListStreams has no resource-level scoping in IAM's model; scope it to the table's streams as SAM's
     # DynamoDBStreamReadPolicy does rather than grant it on "*".
     streams = iam.value(src.arn + "/stream/*")
@@ -131,6 +137,8 @@ def _mapping(t: Template, tr: PullTrigger | SqsTrigger) -> None:
         props.update(_queue_options(tr))
     else:
         props.update(_stream_options(tr))
+        if tr.enhanced_fan_out:
+            _add_consumer(t, tr)
     props = {k: v for k, v in props.items() if v is not None}
     if tr.filter_patterns:
         props["FilterCriteria"] = lam.FilterCriteria(Filters=[lam.Filter(Pattern=p) for p in tr.filter_patterns])
@@ -146,15 +154,36 @@ def _mapping(t: Template, tr: PullTrigger | SqsTrigger) -> None:
     )
 
 
+def _consumer_arn(tr: PullTrigger) -> iam.Resource | None:
+    """The enhanced fan-out consumer a Kinesis mapping reads through (its own, or one named by from_arn), if any."""
+    if tr.enhanced_fan_out:
+        return GetAtt(names.consumer(tr.name), "ConsumerARN")
+    src = tr.source
+    if isinstance(src, KinesisStream) and src.given_consumer_arn is not None:
+        return iam.value(src.given_consumer_arn)
+    return None
+
+
+def _add_consumer(t: Template, tr: PullTrigger) -> None:
+    """The mapping's own stream consumer, named `<trigger>-<stack id head>`: unique on a stream that other stacks
+    (or other deployments of this template) read too."""
+    assert isinstance(tr.source, KinesisStream)
+    name = Sub(f"{tr.name}-${{{STACK_ID_VARIABLE}}}", **{STACK_ID_VARIABLE: STACK_ID_HEAD})
+    t.add_resource(kinesis.StreamConsumer(names.consumer(tr.name), ConsumerName=name, StreamARN=stream_arn(tr.source)))
+
+
 def _stream_options(tr: PullTrigger) -> dict[str, object]:
+    consumer = _consumer_arn(tr)
     options: dict[str, object] = {
-        "EventSourceArn": stream_arn(tr.source),
+        "EventSourceArn": stream_arn(tr.source) if consumer is None else consumer,
         "StartingPosition": tr.starting_position,
         "StartingPositionTimestamp": tr.starting_timestamp,
         "BisectBatchOnFunctionError": tr.bisect_on_error,
         "MaximumRetryAttempts": tr.max_retries,
         "MaximumRecordAgeInSeconds": tr.max_record_age_seconds,
         "ParallelizationFactor": tr.parallelization_factor,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"] if tr.report_batch_item_failures else None,
+        "TumblingWindowInSeconds": tr.tumbling_window_seconds,
     }
     if tr.on_failure_arn is not None:
         options["DestinationConfig"] = lam.DestinationConfig(

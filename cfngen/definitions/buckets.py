@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cfngen import names
-from cfngen.definitions.checks import ACCOUNT, BUCKET_NAME, Where
+from cfngen.definitions.checks import ACCOUNT, BUCKET_NAME, Where, existing_name
 from cfngen.definitions.grants import ACTIONS, Grant, Statement, grant
 from cfngen.definitions.refs import STACK_ID_VARIABLE, Reference
-from cfngen.definitions.sources import Source, existing_name
+from cfngen.definitions.sources import Source
 from cfngen.errors import SpecError
 
 if TYPE_CHECKING:

@@ -38,6 +38,11 @@ ARN = {  # an ARN of each kind that definitions accept, placeholders allowed
     "sns": re.compile(rf"arn:{_PARTITION}:sns:{_REGION}:{ACCOUNT}:[A-Za-z0-9_-]{{1,256}}"),
     "sqs": re.compile(rf"arn:{_PARTITION}:sqs:{_REGION}:{ACCOUNT}:[A-Za-z0-9_-]{{1,80}}(?:\.fifo)?"),
     "layer": re.compile(rf"arn:{_PARTITION}:lambda:{_REGION}:{ACCOUNT}:layer:[A-Za-z0-9_-]{{1,140}}:\d+"),
+    # A function, optionally with a version or alias, and an EventBridge bus: asynchronous invocation destinations.
+    "lambda": re.compile(
+        rf"arn:{_PARTITION}:lambda:{_REGION}:{ACCOUNT}:function:[A-Za-z0-9_-]{{1,64}}(?::(?:\$LATEST|[A-Za-z0-9_-]{{1,128}}))?"
+    ),
+    "events": re.compile(rf"arn:{_PARTITION}:events:{_REGION}:{ACCOUNT}:event-bus/[A-Za-z0-9._/-]{{1,256}}"),
     # A secret by its full ARN: Secrets Manager appends '-' and six characters to the name (group 1).
     "secret": re.compile(
         rf"arn:{_PARTITION}:secretsmanager:{_REGION}:{ACCOUNT}:secret:([A-Za-z0-9/_+=.@-]{{1,512}})-[A-Za-z0-9]{{6}}"
@@ -174,6 +179,8 @@ class Where:
             "sns": "arn:aws:sns:REGION:ACCOUNT:NAME",
             "sqs": "arn:aws:sqs:REGION:ACCOUNT:NAME",
             "layer": "arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION",
+            "lambda": "arn:aws:lambda:REGION:ACCOUNT:function:NAME",
+            "events": "arn:aws:events:REGION:ACCOUNT:event-bus/NAME",
             "kms-key": "arn:aws:kms:REGION:ACCOUNT:key/KEY-ID (a customer-managed key's ARN)",
         }
         raise self.fail(
@@ -210,3 +217,33 @@ class Where:
             raise self.fail(
                 fld, f"{value!r} is not JSON-serialisable ({exc}); allowed: dicts, lists, str, numbers, booleans"
             ) from exc
+
+
+# -- existing resources (from_arn / from_name): no stack to name in an error, so the class method is named
+
+
+def check_existing_arn(arn: object, kind: str, where: str) -> None:
+    if not isinstance(arn, str) or not ARN[kind].fullmatch(arn):
+        raise SpecError(
+            f"{arn!r} is not a valid {kind} ARN",
+            resource=where,
+            hint=f"placeholders allowed: {', '.join(PLACEHOLDERS)}",
+        )
+    # ARN admits ${...} only as the three placeholders, so a matching ARN needs no further check.
+
+
+def existing_name(name: str | None, physical: str) -> str:
+    chosen = name if name is not None else _camel(physical)
+    if not isinstance(chosen, str) or not RESOURCE_NAME.fullmatch(chosen):
+        raise SpecError(
+            f"name {chosen!r} is not allowed; allowed: a letter A-Z then up to 63 letters or digits",
+            resource=physical,
+        )
+    return chosen
+
+
+def _camel(text: str) -> str:
+    """Readable logical-id part from a physical name: 'cfngen-demo-clicks' -> 'CfngenDemoClicks'."""
+    parts = re.split(r"[^A-Za-z0-9]+", text)
+    name = "".join(p[:1].upper() + p[1:] for p in parts if p)
+    return name if name[:1].isalpha() else f"S{name}"

@@ -21,12 +21,17 @@ from cfngen.definitions.parameters import used
 from cfngen.definitions.policies import check_policies
 from cfngen.definitions.queues import SqsQueue, check_remote_consumer
 from cfngen.definitions.refs import Reference, Value, check_value, sample
-from cfngen.definitions.rules import EventRule
+from cfngen.definitions.rules import EventBus, EventRule
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, SnsTopic, Source
 from cfngen.definitions.triggers import EVENT_SOURCE_OPTIONS, EventSourceOptions, Trigger, new_trigger
 
 if TYPE_CHECKING:
     from cfngen.definitions.stack import Stack
+
+# Where Lambda sends the outcome of an asynchronous invocation: an ARN (SQS, SNS, Lambda, EventBridge bus) or a
+# queue, topic or bus of this stack.
+Destination = str | SnsTopic | SqsQueue | EventBus
+DESTINATION_KINDS = ("sqs", "sns", "lambda", "events")
 
 
 @dataclass(eq=False)
@@ -49,8 +54,11 @@ class Function:
     layers: tuple[str, ...] = ()
     kms_key: str | None = None  # a customer-managed key for the environment and the log group
     # where Lambda sends asynchronous invocations that failed every retry
-    on_failure: str | SnsTopic | SqsQueue | None = None
+    on_failure: Destination | None = None
     function_name: Value | None = None  # a fixed physical name; None: CloudFormation generates one
+    on_success: Destination | None = None  # where Lambda sends asynchronous invocations that succeeded
+    max_event_age_seconds: int | None = None  # how long an asynchronous event may wait (Lambda: 6 hours)
+    max_retry_attempts: int | None = None  # retries of a failed asynchronous invocation (Lambda: 2)
     triggers: list[Trigger] = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)  # from table.grant_read(fn) and the like
 
@@ -117,8 +125,11 @@ def define_function(
     dead_letter_arn: str | None,
     layers: Sequence[str],
     kms_key: str | None,
-    on_failure: str | SnsTopic | SqsQueue | None,
+    on_failure: Destination | None,
     function_name: Value | None = None,
+    on_success: Destination | None = None,
+    max_event_age_seconds: int | None = None,
+    max_retry_attempts: int | None = None,
 ) -> Function:
     """A Function whose every field passed its check (`w` names the function being defined)."""
     stack = w.stack
@@ -149,8 +160,15 @@ def define_function(
         dead_letter_arn=None if dead_letter_arn is None else w.arn("dead_letter_arn", dead_letter_arn, ("sqs", "sns")),
         layers=_layers(w, layers),
         kms_key=None if kms_key is None else w.arn("kms_key", kms_key, ("kms-key",)),
-        on_failure=None if on_failure is None else _destination(w, on_failure),
+        on_failure=None if on_failure is None else _destination(w, "on_failure", on_failure),
         function_name=None if function_name is None else _function_name(w, function_name),
+        on_success=None if on_success is None else _destination(w, "on_success", on_success),
+        max_event_age_seconds=None
+        if max_event_age_seconds is None
+        else w.int_range("max_event_age_seconds", max_event_age_seconds, 60, 21600),
+        max_retry_attempts=None
+        if max_retry_attempts is None
+        else w.int_range("max_retry_attempts", max_retry_attempts, 0, 2),
     )
 
 
@@ -263,12 +281,23 @@ def _environment(w: Where, env: object) -> dict[str, Value]:
     return out
 
 
-def _destination(w: Where, value: object) -> str | SnsTopic | SqsQueue:
-    """An SQS queue or SNS topic ARN, or a topic or queue of this stack (its Ref orders the two)."""
-    if isinstance(value, (SnsTopic, SqsQueue)):
-        value = w.stack.bind(value)  # another stack's: its ARN is imported
-        return value if value.given_arn is None else value.given_arn
-    return w.arn("on_failure", value, ("sqs", "sns"))
+def _destination(w: Where, fld: str, value: object) -> Destination:
+    """An SQS queue, SNS topic, Lambda function or EventBridge bus ARN, or a queue, topic or bus of this stack (its
+    reference orders the two), or an existing one (`from_arn`, kept with its customer-managed key; a bus by name
+    becomes its ARN)."""
+    if isinstance(value, (SnsTopic, SqsQueue)):  # another stack's: its ARN is imported; an existing one keeps its key
+        return w.stack.bind(value)
+    if isinstance(value, EventBus):
+        if value.stack is not None and value.stack is not w.stack:
+            raise w.fail(fld, f"event bus {value.name} belongs to stack {value.stack.name}",
+                         hint="refer to it with EventBus.from_name(...) or its ARN")  # fmt: skip
+        if value.stack is None:  # by name: its ARN in this account and region
+            return f"arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:event-bus/{value.bus_name}"
+        return value  # an existing queue or topic too: its kms_key, if any, is needed to send to it
+    if not isinstance(value, str):
+        raise w.fail(fld, f"{value!r} is not allowed; allowed: an SQS queue, SNS topic or event bus of this stack "
+                     "(stack.sqs_queue(...) etc.), or an SQS, SNS, Lambda function or EventBridge bus ARN")  # fmt: skip
+    return w.arn(fld, value, DESTINATION_KINDS)
 
 
 def _utf8(w: Where, key: str, text: str) -> bytes:

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cfngen import names
-from cfngen.definitions.checks import Where
+from cfngen.definitions.checks import Where, check_existing_arn, existing_name
 from cfngen.definitions.grants import ACTIONS, Grant, Statement, grant, kms
 from cfngen.definitions.refs import Reference
-from cfngen.definitions.sources import Source, check_existing_arn, existing_name
+from cfngen.definitions.sources import Source
 
 if TYPE_CHECKING:
     from cfngen.definitions.function import Function

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cfngen import names
-from cfngen.definitions.checks import Where
+from cfngen.definitions.checks import Where, existing_name
 from cfngen.definitions.refs import Reference
-from cfngen.definitions.sources import Source, existing_name
+from cfngen.definitions.sources import Source
 from cfngen.errors import SpecError
 
 BUS_NAME = re.compile(r"[/.\-_A-Za-z0-9]{1,256}")

@@ -12,10 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cfngen.definitions.checks import ARN
+from cfngen.definitions.checks import ARN, check_existing_arn, existing_name
 from cfngen.definitions.grants import ACTIONS, Grant, Statement, grant, kms
 from cfngen.definitions.refs import Reference, literal
-from cfngen.definitions.sources import check_existing_arn, existing_name
 from cfngen.errors import SpecError
 
 if TYPE_CHECKING:

@@ -21,6 +21,8 @@ from cfngen.definitions.checks import (
     RESOURCE_NAME,
     STREAM_VIEWS,
     Where,
+    check_existing_arn,
+    existing_name,
 )
 from cfngen.definitions.grants import ACTIONS, Grant, Statement, grant, kms
 from cfngen.definitions.refs import Producer, Reference, attr, literal
@@ -95,6 +97,7 @@ class KinesisStream(Source):
     on_demand: bool = False
     retention_hours: int = 24
     stream_name: str | None = None
+    given_consumer_arn: str | None = None  # from_arn with an enhanced fan-out consumer's ARN: mappings read through it
     label: str = field(init=False, default="Kinesis stream")
 
     @classmethod
@@ -152,8 +155,27 @@ class KinesisStream(Source):
 
     @classmethod
     def from_arn(cls, arn: str, name: str | None = None) -> KinesisStream:
-        check_existing_arn(arn, "kinesis", "KinesisStream.from_arn")
+        """An existing stream by its ARN, or by the ARN of one of its enhanced fan-out consumers
+        (`arn:aws:kinesis:REGION:ACCOUNT:stream/NAME/consumer/CONSUMER:CREATED`): a mapping then reads through
+        that consumer; `.name`, `.arn` and grants still name the stream."""
+        if isinstance(arn, str) and CONSUMER_ARN.fullmatch(arn):
+            stream, consumer = arn.split("/consumer/", 1)
+            ident = existing_name(name, consumer.split(":", 1)[0])
+            return cls(ident=ident, stack=None, given_arn=stream, given_consumer_arn=arn)
+        if not isinstance(arn, str) or not ARN["kinesis"].fullmatch(arn):
+            raise SpecError(
+                f"{arn!r} is not a valid kinesis ARN; allowed: arn:aws:kinesis:REGION:ACCOUNT:stream/NAME, or a "
+                "consumer's arn:aws:kinesis:REGION:ACCOUNT:stream/NAME/consumer/CONSUMER:CREATED",
+                resource="KinesisStream.from_arn",
+                hint=f"placeholders allowed: {', '.join(PLACEHOLDERS)}",
+            )
         return cls(ident=existing_name(name, arn.rsplit("/", 1)[-1]), stack=None, given_arn=arn)
+
+
+# An enhanced fan-out consumer of a stream: the stream's ARN, /consumer/, its name, ':' and its creation time.
+CONSUMER_ARN = re.compile(ARN["kinesis"].pattern + r"/consumer/[A-Za-z0-9_.-]{1,128}:\d+")
+BILLING = ("on_demand", "provisioned")
+CAPACITY_MAX = 40000  # DynamoDB's default per-table quota of read (and of write) capacity units
 
 
 @dataclass(eq=False)
@@ -168,6 +190,9 @@ class DynamoDBTable(Source):
     table_name: str | None = None
     retain: bool = True  # DeletionPolicy/UpdateReplacePolicy Retain: a stack delete never drops the data
     kms_key: str | None = None  # a customer-managed key's ARN; None: DynamoDB's AWS-owned key
+    billing: str = "on_demand"  # or "provisioned", with read_capacity and write_capacity
+    read_capacity: int | None = None
+    write_capacity: int | None = None
     label: str = field(init=False, default="DynamoDB table")
 
     @classmethod
@@ -184,6 +209,9 @@ class DynamoDBTable(Source):
         table_name: str | None,
         retain: bool,
         kms_key: str | None,
+        billing: str = "on_demand",
+        read_capacity: int | None = None,
+        write_capacity: int | None = None,
     ) -> DynamoDBTable:
         """A table the stack creates, its fields checked."""
         w.text("partition_key", partition_key, max_len=255)
@@ -208,6 +236,9 @@ class DynamoDBTable(Source):
             table_name=table_name,
             retain=w.boolean("retain", retain),
             kms_key=None if kms_key is None else w.arn("kms_key", kms_key, ("kms-key",)),
+            billing=w.choice("billing", billing, BILLING),
+            read_capacity=_capacity(w, billing, "read_capacity", read_capacity),
+            write_capacity=_capacity(w, billing, "write_capacity", write_capacity),
         )
 
     @property
@@ -288,6 +319,19 @@ class DynamoDBTable(Source):
 
 FROM_STACK = "(from its stack)"  # a from_stack table's stream view: unknown here, its stream ARN is an output
 
+
+def _capacity(w: Where, billing: str, fld: str, value: object) -> int | None:
+    """Capacity units: required with provisioned billing, refused on demand (DynamoDB has no capacity to set)."""
+    if billing == "on_demand":
+        if value is not None:
+            raise w.fail(fld, f"{value!r} is not allowed with billing='on_demand' (on-demand tables have no "
+                         "capacity); allowed: leave it unset, or billing='provisioned'")  # fmt: skip
+        return None
+    if value is None:
+        raise w.fail(fld, f"is required with billing='provisioned'; allowed: 1 to {CAPACITY_MAX:,} capacity units")
+    return w.int_range(fld, value, 1, CAPACITY_MAX)
+
+
 # SNS's AWS-managed key: topics are encrypted at rest unless a customer-managed key is chosen. AWS services that
 # publish (S3, EventBridge, CloudWatch alarms...) cannot use it: its key policy cannot grant them (README, Security).
 SNS_MANAGED_KEY = "alias/aws/sns"
@@ -351,30 +395,3 @@ class SnsTopic(Source):
         if kms_key is not None:  # its customer-managed key: publishing needs it
             check_existing_arn(kms_key, "kms-key", "SnsTopic.from_arn")
         return cls(ident=existing_name(name, arn.rsplit(":", 1)[-1]), stack=None, given_arn=arn, kms_key=kms_key)
-
-
-def check_existing_arn(arn: object, kind: str, where: str) -> None:
-    if not isinstance(arn, str) or not ARN[kind].fullmatch(arn):
-        raise SpecError(
-            f"{arn!r} is not a valid {kind} ARN",
-            resource=where,
-            hint=f"placeholders allowed: {', '.join(PLACEHOLDERS)}",
-        )
-    # ARN admits ${...} only as the three placeholders, so a matching ARN needs no further check.
-
-
-def existing_name(name: str | None, physical: str) -> str:
-    chosen = name if name is not None else _camel(physical)
-    if not isinstance(chosen, str) or not RESOURCE_NAME.fullmatch(chosen):
-        raise SpecError(
-            f"name {chosen!r} is not allowed; allowed: a letter A-Z then up to 63 letters or digits",
-            resource=physical,
-        )
-    return chosen
-
-
-def _camel(text: str) -> str:
-    """Readable logical-id part from a physical name: 'cfngen-demo-clicks' -> 'CfngenDemoClicks'."""
-    parts = re.split(r"[^A-Za-z0-9]+", text)
-    name = "".join(p[:1].upper() + p[1:] for p in parts if p)
-    return name if name[:1].isalpha() else f"S{name}"

@@ -160,17 +160,22 @@ class Stack:
         dead_letter_arn: str | None = None,
         layers: Sequence[str] = (),
         kms_key: str | None = None,
-        on_failure: str | SnsTopic | SqsQueue | None = None,
+        on_failure: str | SnsTopic | SqsQueue | EventBus | None = None,
         function_name: Value | None = None,
+        on_success: str | SnsTopic | SqsQueue | EventBus | None = None,
+        max_event_age_seconds: int | None = None,
+        max_retry_attempts: int | None = None,
         **unknown: Any,
     ) -> Function:
         """A Lambda function with its role, log group and code parameters.
 
         `kms_key` (a customer-managed key's ARN) encrypts its environment variables and its log group;
-        `on_failure` (an SQS queue or SNS topic ARN, or a topic or queue of this stack) receives asynchronous
-        invocations that failed every retry. `environment` values and `function_name` may be references
-        (`table.name`, `queue.url`, a stack parameter, composed with +); `function_name` fixes the physical name
-        (up to 64 letters, digits, '-' or '_' for every value of its placeholders and parameters).
+        `on_failure` / `on_success` (an SQS queue, SNS topic, Lambda function or EventBridge bus ARN, or a queue,
+        topic or bus of this stack) receive asynchronous invocations that failed every retry / succeeded;
+        `max_event_age_seconds` (60-21600) and `max_retry_attempts` (0-2) bound those retries. `environment` values
+        and `function_name` may be references (`table.name`, `queue.url`, a stack parameter, composed with +);
+        `function_name` fixes the physical name (up to 64 letters, digits, '-' or '_' for every value of its
+        placeholders and parameters).
         """
         Where(self, str(name)).reject_unknown(unknown, FUNCTION_OPTIONS, "stack.function")
         w = self._resource(Owner.FUNCTION, name, f"the function {name}")
@@ -194,6 +199,9 @@ class Stack:
             kms_key=kms_key,
             on_failure=on_failure,
             function_name=function_name,
+            on_success=on_success,
+            max_event_age_seconds=max_event_age_seconds,
+            max_retry_attempts=max_retry_attempts,
         )
         self.functions.append(fn)
         return fn
@@ -247,9 +255,13 @@ class Stack:
         table_name: str | None = None,
         retain: bool = True,
         kms_key: str | None = None,
+        billing: str = "on_demand",
+        read_capacity: int | None = None,
+        write_capacity: int | None = None,
     ) -> DynamoDBTable:
-        """An on-demand table with point-in-time recovery and encryption (`kms_key`: a customer-managed key's
-        ARN; otherwise DynamoDB's AWS-owned key); stream_view makes it a source."""
+        """A table with point-in-time recovery and encryption (`kms_key`: a customer-managed key's ARN; otherwise
+        DynamoDB's AWS-owned key); stream_view makes it a source. On demand, or `billing="provisioned"` with
+        `read_capacity` and `write_capacity` (1 to 40,000 units each)."""
         w = self._resource(Owner.DYNAMODB_TABLE, name, f"the DynamoDB table {name}")
         return self._add(
             DynamoDBTable.define(
@@ -263,6 +275,9 @@ class Stack:
                 table_name=table_name,
                 retain=retain,
                 kms_key=kms_key,
+                billing=billing,
+                read_capacity=read_capacity,
+                write_capacity=write_capacity,
             )
         )
 

@@ -131,6 +131,10 @@ class PullTrigger(_Named):
     parallelization_factor: int | None = field(default=None, metadata=option(_whole(1, 10)))
     on_failure_arn: str | None = field(default=None, metadata=option(_failure_destination))
     filter_patterns: tuple[str, ...] = field(default=(), metadata=option(_filter_patterns))
+    report_batch_item_failures: bool | None = field(default=None, metadata=option(_flag))
+    tumbling_window_seconds: int | None = field(default=None, metadata=option(_whole(0, 900)))
+    # Kinesis only: a stream consumer of its own (dedicated throughput, pushed records); _fan_out checks it
+    enhanced_fan_out: bool | None = field(default=None, metadata=option(_flag))
 
 
 @dataclass(eq=False)
@@ -219,6 +223,8 @@ class EventSourceOptions(TypedDict, total=False):
     on_failure_arn: str | None
     filter_patterns: Sequence[Mapping[str, Any]] | None
     report_batch_item_failures: bool | None
+    tumbling_window_seconds: int | None
+    enhanced_fan_out: bool | None
     max_concurrency: int | None
     filter_policy: Mapping[str, Any] | None
     filter_policy_scope: str | None
@@ -245,7 +251,7 @@ def new_trigger(where: Where, fn: Function, source: Wired, given: Mapping[str, o
     """The trigger wiring `source` to `fn`, refusing options of another kind of source."""
     if isinstance(source, (KinesisStream, DynamoDBTable)):
         where.reject_unknown(given, PULL_OPTIONS, f"a {source.label} source")
-        return _apply(where, PullTrigger(fn, source, _start(where, source, given)), given)
+        return _fan_out(where, _apply(where, PullTrigger(fn, source, _start(where, source, given)), given))
     if isinstance(source, SqsQueue):
         where.reject_unknown(given, SQS_OPTIONS, "an SQS queue source")
         return _sqs_batching(where, _apply(where, SqsTrigger(fn, source), given))
@@ -286,6 +292,27 @@ def _sqs_batching(where: Where, tr: SqsTrigger) -> SqsTrigger:
     elif size is not None and size > 10 and not window:
         raise where.fail("batching_window_seconds", f"is needed with batch_size={size} (over 10) on a standard "
                          "queue; allowed: 1 to 300 seconds")  # fmt: skip
+    return tr
+
+
+CONSUMER_NAME_MAX = 128  # Kinesis: a consumer's name, which is the trigger's name, '-', the stack id's head
+
+
+def _fan_out(where: Where, tr: PullTrigger) -> PullTrigger:
+    """Enhanced fan-out: Kinesis only, not through a consumer already, and a consumer name Kinesis accepts."""
+    if not tr.enhanced_fan_out:
+        return tr
+    src = tr.source
+    if not isinstance(src, KinesisStream):
+        raise where.fail("enhanced_fan_out", f"is for Kinesis streams; {src.label} {src.ident}'s stream has no "
+                         "consumers; allowed: leave it unset")  # fmt: skip
+    if src.given_consumer_arn is not None:
+        raise where.fail("enhanced_fan_out", f"{src.ident} is already a stream consumer (its ARN names one); "
+                         "allowed: leave it unset, the mapping reads through that consumer")  # fmt: skip
+    if len(tr.name) + 9 > CONSUMER_NAME_MAX:
+        raise where.fail("enhanced_fan_out", f"the consumer would be named {tr.name}-<8 characters>, over "
+                         f"{CONSUMER_NAME_MAX} characters; allowed: function and stream names of at most "
+                         f"{CONSUMER_NAME_MAX - 9} characters together")  # fmt: skip
     return tr
 
 

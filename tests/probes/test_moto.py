@@ -1354,3 +1354,51 @@ def test_bucket_eventbridge_configuration_is_stored_but_not_returned(moto_reset:
     read = s3.get_bucket_notification_configuration(Bucket="probe-bucket")
     assert [q["QueueArn"] for q in read["QueueConfigurations"]] == [arn]
     assert "EventBridgeConfiguration" not in read
+
+
+# ------------------------------------------------------------------------------ stream consumers (issue 10)
+
+
+def test_stream_consumer_is_skipped_like_other_unsupported_types(moto_reset: Any) -> None:
+    """moto: AWS::Kinesis::StreamConsumer (cfngen's `enhanced_fan_out=True`) has no CloudFormation support: it is
+    skipped and listed without an id, the stack completes, and Kinesis holds no consumer. AWS registers one.
+
+    Workaround: none; enhanced fan-out is covered by the golden, lint and unit tests only, and no example or
+    emulator deploy uses it (docs/ARCHITECTURE.md, known limits).
+    """
+    cf = moto_reset.client("cloudformation")
+    consumer = {
+        "Type": "AWS::Kinesis::StreamConsumer",
+        "Properties": {"ConsumerName": "probe-consumer", "StreamARN": {"Fn::GetAtt": ["Stream", "Arn"]}},
+    }
+    stream = {"Type": "AWS::Kinesis::Stream", "Properties": {"Name": "probe-efo", "ShardCount": 1}}
+    cf.create_stack(StackName="efo", TemplateBody=body({"Resources": {"Stream": stream, "Consumer": consumer}}))
+    assert stack(cf, "efo")["StackStatus"] == "CREATE_COMPLETE"
+    resources = cf.list_stack_resources(StackName="efo")["StackResourceSummaries"]
+    assert sorted(r["LogicalResourceId"] for r in resources) == ["", "Stream"]
+    arn = moto_reset.client("kinesis").describe_stream_summary(StreamName="probe-efo")["StreamDescriptionSummary"]
+    consumers = moto_reset.client("kinesis").list_stream_consumers(StreamARN=arn["StreamARN"])["Consumers"]
+    assert consumers == []
+
+
+def test_mapping_from_a_consumer_arn_is_refused(moto_reset: Any) -> None:
+    """moto: Lambda's CreateEventSourceMapping matches EventSourceArn against streams, tables and queues only, so a
+    registered consumer's ARN (what `KinesisStream.from_arn(<consumer ARN>)` maps from) is refused with
+    ResourceNotFoundException "Invalid EventSourceArn". AWS reads the stream through the consumer.
+
+    Workaround: none; a mapping through a consumer is covered by the golden and unit tests only.
+    """
+    kinesis = moto_reset.client("kinesis")
+    kinesis.create_stream(StreamName="probe-consumed", ShardCount=1)
+    stream_arn = kinesis.describe_stream_summary(StreamName="probe-consumed")["StreamDescriptionSummary"]["StreamARN"]
+    consumer_arn = kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName="reader")["Consumer"][
+        "ConsumerARN"
+    ]
+    assert consumer_arn.startswith(stream_arn + "/consumer/reader")  # moto leaves out AWS's ":<created>"
+    cf = moto_reset.client("cloudformation")
+    cf.create_stack(StackName="consumed", TemplateBody=body({"Resources": {"Role": ROLE, "Fn": FUNCTION}}))
+    with pytest.raises(ClientError) as info:
+        moto_reset.client("lambda").create_event_source_mapping(
+            FunctionName="probe-fn", EventSourceArn=consumer_arn, StartingPosition="LATEST"
+        )
+    assert error_of(info) == ("ResourceNotFoundException", "Invalid EventSourceArn")

@@ -736,6 +736,9 @@ def test_trigger_options_come_from_the_trigger_fields_in_check_order() -> None:
         "parallelization_factor",
         "on_failure_arn",
         "filter_patterns",
+        "report_batch_item_failures",
+        "tumbling_window_seconds",
+        "enhanced_fan_out",
     )
     assert (SNS_OPTIONS, S3_OPTIONS) == (
         ("filter_policy", "filter_policy_scope"),

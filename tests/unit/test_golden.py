@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from cfngen import DynamoDBTable, EventBus, KinesisStream, S3Bucket, Secret, SnsTopic, SqsQueue, SsmParameter, Stack
+from cfngen.builders import iam
 from cfngen.builders.triggers import notes
 from cfngen.definitions import PullTrigger, RuleTrigger, S3Trigger, SnsTrigger, SqsTrigger
 from cfngen.lint import Linter
@@ -141,6 +142,38 @@ def case_existing_streams() -> Stack:
         ),
         starting_position="TRIM_HORIZON",
         enabled=False,
+    )
+    return stack
+
+
+@case
+def case_stream_and_async_options() -> Stack:
+    """Batch item failures and tumbling windows on stream mappings, enhanced fan-out (a consumer of its own, an
+    existing consumer's ARN), a provisioned table, and asynchronous invocation settings with every destination."""
+    stack = _stack("golden-stream-and-async-options")
+    results = stack.event_bus("Results")
+    done = stack.sqs_queue("Done")
+    fn = _fn(
+        stack,
+        on_success=results,
+        on_failure=_arn("lambda", "function:golden-fallback"),
+        max_event_age_seconds=3600,
+        max_retry_attempts=0,
+    )
+    other = _fn(stack, "Other", on_success=done, on_failure=EventBus.from_name("golden-theirs"), max_retry_attempts=1)
+    _fn(stack, "Notifier", on_success=_arn("sns", "golden-done"), max_event_age_seconds=60)
+    clicks = stack.kinesis_stream("Clicks")
+    fn.add_event_source(
+        clicks, starting_position="LATEST", report_batch_item_failures=True, tumbling_window_seconds=60,
+        enhanced_fan_out=True,
+    )  # fmt: skip
+    consumer = _arn("kinesis", "stream/golden-orders/consumer/golden-reader:1700000000")
+    other.add_event_source(KinesisStream.from_arn(consumer), starting_position="TRIM_HORIZON")
+    ledger = stack.dynamodb_table(
+        "Ledger", partition_key="id", stream_view="NEW_IMAGE", billing="provisioned", read_capacity=5, write_capacity=2
+    )
+    other.add_event_source(
+        ledger, starting_position="LATEST", report_batch_item_failures=True, tumbling_window_seconds=900
     )
     return stack
 
@@ -431,6 +464,12 @@ def subjects(request: pytest.FixtureRequest) -> list[Subject]:
     return [(f"golden {request.param}", stack, json.loads(stack.to_json()))]
 
 
+def _rendered(text: str) -> Any:
+    """An ARN from the spec as the template writes it (Fn::Sub when it has placeholders)."""
+    value = iam.value(text)
+    return value if isinstance(value, str) else value.to_dict()
+
+
 def _resources(t: Template) -> dict[str, Any]:
     resources: dict[str, Any] = t["Resources"]
     return resources
@@ -566,6 +605,12 @@ def test_every_mapping_depends_on_the_policy_that_grants_its_read(subjects: list
             assert props["FunctionName"] == {"Ref": f"{fn}Function"}
             assert props["StartingPosition"] == tr.starting_position
             granted = _granted(t, [policy_id], props["EventSourceArn"])
+            if isinstance(tr.source, KinesisStream) and (tr.enhanced_fan_out or tr.source.given_consumer_arn):
+                # Through a stream consumer: subscribe with it, and still read the stream's shards.
+                assert {"kinesis:DescribeStreamConsumer", "kinesis:SubscribeToShard"} <= granted, label
+                given = tr.source.given_arn
+                stream = _rendered(given) if given else resources[f"{tr.name}Consumer"]["Properties"]["StreamARN"]
+                granted = _granted(t, [policy_id], stream)
             service = "kinesis" if isinstance(tr.source, KinesisStream) else "dynamodb"
             needed = {f"{service}:{a}" for a in ("DescribeStream", "GetRecords", "GetShardIterator")}
             assert needed <= granted, f"{label}: {policy_id} lacks {sorted(needed - granted)}"
@@ -785,6 +830,8 @@ def test_golden_cases_cover_every_concern() -> None:
     assert {tr.source.existing for tr in triggers if isinstance(tr, S3Trigger)} == {True, False}
     assert {tr.source.existing for tr in triggers if isinstance(tr, SnsTrigger)} == {True, False}
     assert any(tr.on_failure_arn for tr in pulls) and any(tr.starting_timestamp for tr in pulls)
+    consumers = [tr for tr in pulls if isinstance(tr.source, KinesisStream) and tr.source.given_consumer_arn]
+    assert any(tr.enhanced_fan_out for tr in pulls) and consumers
     assert any(len([tr for tr in s.triggers if isinstance(tr, S3Trigger)]) > 1 for s in stacks)
     assert any(fn.policies and fn.tracing == "Active" and fn.dead_letter_arn for s in stacks for fn in s.functions)
     assert any(not s.functions for s in stacks)

@@ -27,6 +27,7 @@ def test_a_function_claims_its_ids_in_declaration_order_outputs_last() -> None:
         "FnClicksMapping",
         "FnClicksEnabled",
         "FnClicksIsEnabled",
+        "FnClicksConsumer",
         "Outputs.FnClicksMappingId",
     ]
 

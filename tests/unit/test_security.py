@@ -208,11 +208,17 @@ def test_on_failure_adds_a_failure_destination_and_the_send_permission(stack: St
 
 
 @pytest.mark.parametrize(
-    "destination", ["arn:aws:lambda:us-east-1:123456789012:function:f", "failures", "arn:aws:sqs:us-east-1:1:q", 7]
+    "destination", ["arn:aws:s3:::bucket", "failures", "arn:aws:sqs:us-east-1:1:q", "arn:aws:lambda:us-east-1:1:f"]
 )
-def test_on_failure_is_an_sqs_or_sns_arn(stack: Stack, destination: object) -> None:
+def test_on_failure_is_an_sqs_sns_lambda_or_event_bus_arn(stack: Stack, destination: object) -> None:
     err = spec_error(lambda: fn(stack, on_failure=destination))
     assert err.field == "on_failure" and "arn:aws:sqs:REGION:ACCOUNT:NAME" in str(err)
+    assert "arn:aws:lambda:REGION:ACCOUNT:function:NAME" in str(err) and "event-bus/NAME" in str(err)
+
+
+def test_on_failure_of_another_type_names_what_is_allowed(stack: Stack) -> None:
+    err = spec_error(lambda: fn(stack, on_failure=7))
+    assert err.field == "on_failure" and "7 is not allowed" in str(err) and "SQS queue, SNS topic" in str(err)
 
 
 def test_on_failure_topic_of_another_stack_is_imported_with_least_privilege(stack: Stack, tmp_path: Path) -> None:
