@@ -3,11 +3,16 @@
 Code location is a parameter pair, so the committed template changes only when infrastructure does;
 the log group is explicit (retention set, named after the stack) and wired in through LoggingConfig.
 A `kms_key` encrypts the environment and the log group; `on_failure` becomes an EventInvokeConfig whose
-OnFailure destination the role may send to. What checkov asks that cfngen does not do is waived on the
-resource (builders/scanner.py).
+OnFailure destination the role may send to. An `alias` adds a Version whose CodeSha256 is a parameter (deploy
+passes the zip's hash, so a code change replaces the Version: a new one is published while the template stays
+as reviewed) and the Alias on it, which every trigger targets (`invoked`). What checkov asks that cfngen does
+not do is waived on the resource (builders/scanner.py).
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
 
 from troposphere import GetAtt, Output, Parameter, Ref, Sub, Template, logs
 from troposphere import awslambda as lam
@@ -72,17 +77,62 @@ def add_function(t: Template, fn: Function) -> None:
         props["Layers"] = [iam.value(arn) for arn in fn.layers]
     function = t.add_resource(lam.Function(names.function(n), **props))
     scanner.skip(function, *_waivers(fn))
+    if fn.alias is not None:
+        _add_alias(t, fn, function)
     if fn.on_failure is not None:
-        t.add_resource(
-            lam.EventInvokeConfig(
-                names.event_invoke_config(n),
-                FunctionName=Ref(function),
-                Qualifier="$LATEST",
-                DestinationConfig=lam.DestinationConfig(OnFailure=lam.OnFailure(Destination=_destination(fn))),
-            )
+        config = lam.EventInvokeConfig(
+            names.event_invoke_config(n),
+            FunctionName=Ref(function),
+            Qualifier="$LATEST" if fn.alias is None else fn.alias,  # where invocations go
+            DestinationConfig=lam.DestinationConfig(OnFailure=lam.OnFailure(Destination=_destination(fn))),
         )
+        if fn.alias is not None:
+            config.DependsOn = [names.alias(n)]
+        t.add_resource(config)
     t.add_output(Output(names.function_name_output(n), Value=Ref(function), Description=f"{n}'s physical name"))
     t.add_output(Output(names.function_arn_output(n), Value=GetAtt(function, "Arn")))
+    if fn.alias is not None:
+        t.add_output(Output(names.alias_arn_output(n), Value=Ref(names.alias(n)), Description=f"{n}:{fn.alias}"))
+
+
+def invoked(fn: Function) -> object:
+    """The ARN that triggers invoke: the function's alias when it has one, else the function."""
+    return GetAtt(names.function(fn.name), "Arn") if fn.alias is None else Ref(names.alias(fn.name))
+
+
+def _add_alias(t: Template, fn: Function, function: lam.Function) -> None:
+    """The Version (replaced when the code hash parameter or the function's configuration changes) and the Alias.
+
+    CloudFormation checks CodeSha256 against the function's code (base64 of the zip's SHA-256), so a Version is
+    published only from the code deploy just uploaded. The Description carries a digest of the function's
+    properties: a configuration change (in the template) publishes a version too. Versions are retained, as SAM
+    and CDK do, so an earlier one stays available to point the alias back at.
+    """
+    n = fn.name
+    sha = t.add_parameter(
+        Parameter(
+            names.code_sha256(n),
+            Type="String",
+            MinLength=1,
+            Description=f"{n}'s code hash (base64 SHA-256 of its zip): a new one publishes a version",
+        )
+    )
+    settings = json.dumps(function.to_dict()["Properties"], sort_keys=True, separators=(",", ":"))
+    version = lam.Version(
+        names.version(n),
+        FunctionName=Ref(function),
+        CodeSha256=Ref(sha),
+        Description=f"cfngen: configuration {hashlib.sha256(settings.encode()).hexdigest()[:16]}",
+    )
+    version.DeletionPolicy = version.UpdateReplacePolicy = "Retain"
+    t.add_resource(version)
+    alias = lam.Alias(names.alias(n), FunctionName=Ref(function), FunctionVersion=GetAtt(version, "Version"),
+                      Name=fn.alias)  # fmt: skip
+    if fn.provisioned_concurrency is not None:
+        alias.ProvisionedConcurrencyConfig = lam.ProvisionedConcurrencyConfiguration(
+            ProvisionedConcurrentExecutions=fn.provisioned_concurrency
+        )
+    t.add_resource(alias)
 
 
 def _runtime_statements(fn: Function) -> list[iam.Statement]:

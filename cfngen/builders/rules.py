@@ -11,6 +11,7 @@ from troposphere import GetAtt, If, Output, Ref, Sub, Template, events
 from troposphere import awslambda as lam
 
 from cfngen import names
+from cfngen.builders.function import invoked
 from cfngen.builders.switch import add_switch
 from cfngen.definitions import EventBus, EventRule, RuleTrigger, Stack
 
@@ -60,7 +61,7 @@ def add_rule(t: Template, stack: Stack, rule: EventRule) -> None:
 
 
 def _target(tr: RuleTrigger) -> events.Target:
-    target = events.Target(Id=tr.function.name, Arn=GetAtt(names.function(tr.function.name), "Arn"))
+    target = events.Target(Id=tr.function.name, Arn=invoked(tr.function))
     if tr.input is not None:
         target.Input = tr.input
     return target
@@ -71,7 +72,7 @@ def add_rule_permission(t: Template, tr: RuleTrigger) -> None:
         lam.Permission(
             names.rule_permission(tr.name),
             Action="lambda:InvokeFunction",
-            FunctionName=GetAtt(names.function(tr.function.name), "Arn"),
+            FunctionName=invoked(tr.function),
             Principal="events.amazonaws.com",
             SourceArn=GetAtt(names.rule(tr.source.ident), "Arn"),
         )

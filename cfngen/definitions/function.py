@@ -51,6 +51,8 @@ class Function:
     # where Lambda sends asynchronous invocations that failed every retry
     on_failure: str | SnsTopic | SqsQueue | None = None
     function_name: Value | None = None  # a fixed physical name; None: CloudFormation generates one
+    alias: str | None = None  # a Version published per code change and this alias on it; triggers target the alias
+    provisioned_concurrency: int | None = None  # on the alias
     triggers: list[Trigger] = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)  # from table.grant_read(fn) and the like
 
@@ -93,6 +95,7 @@ class Function:
 ENVIRONMENT_MAX_BYTES = 4096  # Lambda: the sum of every key and value, UTF-8 encoded
 FUNCTION_OPTIONS = tuple(f.name for f in fields(Function) if f.name not in ("stack", "name", "triggers", "grants"))
 FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # Lambda's FunctionName, when it is a name (not an ARN)
+ALIAS_NAME = re.compile(r"(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}")  # Lambda's alias Name: not all digits (a version)
 
 
 def define_function(
@@ -116,6 +119,8 @@ def define_function(
     kms_key: str | None,
     on_failure: str | SnsTopic | SqsQueue | None,
     function_name: Value | None = None,
+    alias: str | None = None,
+    provisioned_concurrency: int | None = None,
 ) -> Function:
     """A Function whose every field passed its check (`w` names the function being defined)."""
     stack = w.stack
@@ -148,7 +153,28 @@ def define_function(
         kms_key=None if kms_key is None else w.arn("kms_key", kms_key, ("kms-key",)),
         on_failure=None if on_failure is None else _destination(w, on_failure),
         function_name=None if function_name is None else _function_name(w, function_name),
+        alias=None if alias is None else _alias(w, alias),
+        provisioned_concurrency=_provisioned(w, provisioned_concurrency, alias, reserved_concurrency),
     )
+
+
+def _alias(w: Where, alias: object) -> str:
+    allowed = "1 to 128 letters, digits, '-' or '_', not only digits (that would be a version)"
+    return w.text("alias", alias, max_len=128, pattern=ALIAS_NAME, allowed=allowed)
+
+
+def _provisioned(w: Where, value: object, alias: object, reserved: object) -> int | None:
+    """Provisioned concurrency lives on the alias, and never above the function's reserved concurrency."""
+    if value is None:
+        return None
+    if alias is None:
+        raise w.fail("provisioned_concurrency", f"{value!r} needs an alias: Lambda provisions an alias or a version; "
+                     "allowed: provisioned_concurrency with alias=NAME", hint="add alias=\"live\"")  # fmt: skip
+    checked = w.int_range("provisioned_concurrency", value, 1, 100000)
+    if isinstance(reserved, int) and checked > reserved:
+        raise w.fail("provisioned_concurrency", f"{checked} is above reserved_concurrency {reserved}; "
+                     f"allowed: 1 to {reserved}")  # fmt: skip
+    return checked
 
 
 def _function_name(w: Where, value: object) -> Value:

@@ -151,6 +151,8 @@ class Stack:
         kms_key: str | None = None,
         on_failure: str | SnsTopic | SqsQueue | None = None,
         function_name: Value | None = None,
+        alias: str | None = None,
+        provisioned_concurrency: int | None = None,
         **unknown: Any,
     ) -> Function:
         """A Lambda function with its role, log group and code parameters.
@@ -159,7 +161,9 @@ class Stack:
         `on_failure` (an SQS queue or SNS topic ARN, or a topic or queue of this stack) receives asynchronous
         invocations that failed every retry. `environment` values and `function_name` may be references
         (`table.name`, `queue.url`, a stack parameter, composed with +); `function_name` fixes the physical name
-        (up to 64 letters, digits, '-' or '_' for every value of its placeholders and parameters).
+        (up to 64 letters, digits, '-' or '_' for every value of its placeholders and parameters). `alias`
+        publishes a version per code change with an alias on it that every trigger, invoke and smoke test targets;
+        `provisioned_concurrency` is set on that alias.
         """
         Where(self, str(name)).reject_unknown(unknown, FUNCTION_OPTIONS, "stack.function")
         w = self._resource(Owner.FUNCTION, name, f"the function {name}")
@@ -183,6 +187,8 @@ class Stack:
             kms_key=kms_key,
             on_failure=on_failure,
             function_name=function_name,
+            alias=alias,
+            provisioned_concurrency=provisioned_concurrency,
         )
         self.functions.append(fn)
         return fn
