@@ -8,6 +8,10 @@ script as a subprocess; the project's emulator is stopped when the test ends.
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
+import io
 import json
 import os
 import shutil
@@ -16,14 +20,17 @@ import subprocess
 import sys
 import textwrap
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
+from botocore.parsers import ResponseParserError
 
-from cfngen.local import Emulator
+from cfngen.local import Emulator, emulator
 from cfngen.project_emulator import pid_running
 
 pytestmark = pytest.mark.integration
@@ -139,3 +146,39 @@ def test_a_code_change_publishes_a_version_the_alias_follows_with_templates_unch
 
     delete = project.run("delete", "al-api", "--local", "--yes")
     assert delete.returncode == 0, delete.stderr
+
+
+def test_the_embedded_emulator_refuses_a_code_sha256_that_is_not_the_functions() -> None:
+    """As Lambda does (and plain moto does not: probe test_lambda_version_code_sha256_is_not_checked), so `--local`
+    would catch a deploy that passed the hex digest, or another zip's hash, as <Fn>CodeSha256."""
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as zf:
+        zf.writestr("app.py", "def handler(event, context):\n    return event\n")
+    digest = hashlib.sha256(code.getvalue()).digest()
+    template = {
+        "Parameters": {"CodeSha256": {"Type": "String"}},
+        "Resources": {
+            "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": []}}},
+            "Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+                "Runtime": "python3.12", "Handler": "app.handler", "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                "Code": {"S3Bucket": "code", "S3Key": "app.zip"}}},
+            "Version": {"Type": "AWS::Lambda::Version",
+                        "Properties": {"FunctionName": {"Ref": "Fn"}, "CodeSha256": {"Ref": "CodeSha256"}}},
+        },
+    }  # fmt: skip
+    with emulator() as emu:
+        client = functools.partial(emu.session().client, endpoint_url=emu.endpoint_url)
+        client("s3").create_bucket(Bucket="code")
+        client("s3").put_object(Bucket="code", Key="app.zip", Body=code.getvalue())
+        cf = client("cloudformation")
+
+        def create(name: str, code_sha256: str) -> None:
+            params = [{"ParameterKey": "CodeSha256", "ParameterValue": code_sha256}]
+            cf.create_stack(StackName=name, TemplateBody=json.dumps(template), Parameters=params)
+
+        # moto answers a resource that failed inside CloudFormation with the service's JSON error: unparseable
+        # for botocore (probe: test_execute_change_set_with_a_failing_resource_raises_an_unparseable_error)
+        with pytest.raises((ClientError, ResponseParserError), match="does not match the code of"):
+            create("hex", digest.hex())
+        create("base64", base64.b64encode(digest).decode())
+        assert cf.describe_stacks(StackName="base64")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
