@@ -1,10 +1,11 @@
 """The CloudFormation resource types cfngen emits that moto's CloudFormation lacks, taught to the embedded emulator.
 
 moto finds the class for a resource type among `CloudFormationModel`'s direct subclasses
-(moto/cloudformation/parsing.py `get_model_map`, cached), the last one defined winning. `register()` defines the
-classes below (after moto's own, so ours win for a type moto has too) and clears those caches. Only the embedded
-emulator calls it (cfngen/local.py), before it serves a request; a plain moto server stays as moto made it, so
-stacks without these types deploy on either.
+(moto/cloudformation/parsing.py `get_model_map`, cached), the last one defined winning. Importing this module
+defines the classes below (after moto's own, which `moto.cloudformation.parsing` imports first, so ours win for a
+type moto has too); `register()` also clears moto's caches, in case its map was computed before. Only the
+embedded emulator imports it (cfngen/local.py), before it serves a request; a plain moto server stays as moto
+made it, so stacks without these types deploy on either.
 
 - `AWS::Lambda::Version`: moto publishes one, but its Ref is the logical id (not the version's ARN), it has no
   `Version` attribute and an update (a new CodeSha256) leaves the stack without it.
