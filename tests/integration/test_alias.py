@@ -125,6 +125,9 @@ def test_a_code_change_publishes_a_version_the_alias_follows_with_templates_unch
     invoke = project.run("invoke", "al-api", "--local", "--payload", '{"n": 1}', "--expect", '{"n": 1}')
     assert invoke.returncode == 0, invoke.stderr
     assert f"al-api: {fn}:live -> status 200" in invoke.stdout
+    latest = project.run("invoke", "al-api", fn, "--local")  # a physical name is invoked as given: $LATEST
+    assert latest.returncode == 0, latest.stderr
+    assert f"al-api: {fn} -> status 200" in latest.stdout
 
     Path("stacks/functions/api/app.py").write_text("def handler(event, context):\n    return {'v': 2, **event}\n")
     assert project.run("check").returncode == 0  # a code change leaves the reviewed templates as they were
