@@ -6,7 +6,8 @@ It owns three things:
   names the serving process in an X-Cfngen-Emulator-Pid header, so cfngen/project_emulator.py can tell the
   project's emulator from whatever else may answer on a recorded port;
 - configuring it for cfngen: Lambda's docker mode off (so Invoke answers by echoing the payload instead
-  of pulling a container image) and a clean state;
+  of pulling a container image), a clean state, and the CloudFormation resource types cfngen emits that moto
+  lacks (cfngen/local_models.py: Lambda versions and aliases);
 - the client side: a boto3 Session with fake credentials and a region that never reads the user's
   ~/.aws files, AWS_PROFILE or proxy settings (`Emulator.session()`), plus the environment a shell
   needs to talk to the same server (`Emulator.env()`).
@@ -163,6 +164,9 @@ def _start_server(port: int, *, log_requests: bool) -> BaseWSGIServer:
         from werkzeug.serving import make_server
     except ImportError as exc:
         raise UsageError("the embedded emulator needs moto, which is not installed", hint=MISSING_MOTO_HINT) from exc
+    from cfngen import local_models
+
+    local_models.register()  # the resource types cfngen emits that moto's CloudFormation lacks
 
     class RequestHandler(MotoRequestHandler):
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:

@@ -90,6 +90,11 @@ sources_policy = _declare(Owner.FUNCTION, "SourcesPolicy")
 event_invoke_config = _declare(Owner.FUNCTION, "EventInvokeConfig")
 function_name_output = _declare(Owner.FUNCTION, "FunctionName", Section.OUTPUTS)
 function_arn_output = _declare(Owner.FUNCTION, "FunctionArn", Section.OUTPUTS)
+# alias=: the version published from the code (replaced when <Fn>CodeSha256 changes) and the alias pointing at it
+version = _declare(Owner.FUNCTION, "Version")
+alias = _declare(Owner.FUNCTION, "Alias")
+code_sha256 = _declare(Owner.FUNCTION, "CodeSha256", Section.PARAMETERS)
+alias_arn_output = _declare(Owner.FUNCTION, "AliasArn", Section.OUTPUTS)
 
 stream = _declare(Owner.KINESIS_STREAM, "Stream")
 stream_name_output = _declare(Owner.KINESIS_STREAM, "StreamName", Section.OUTPUTS)

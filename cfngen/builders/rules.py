@@ -12,8 +12,9 @@ from troposphere import awslambda as lam
 
 from cfngen import names
 from cfngen.builders import iam
+from cfngen.builders.function import invoked
 from cfngen.builders.switch import add_switch
-from cfngen.definitions import EventBus, EventRule, RuleTrigger, S3Trigger, Stack
+from cfngen.definitions import EventBus, EventRule, Function, RuleTrigger, S3Trigger, Stack
 from cfngen.definitions.buckets import eventbridge_pattern
 
 
@@ -62,23 +63,23 @@ def add_rule(t: Template, stack: Stack, rule: EventRule) -> None:
 
 
 def _target(tr: RuleTrigger) -> events.Target:
-    target = events.Target(Id=tr.function.name, Arn=GetAtt(names.function(tr.function.name), "Arn"))
+    target = events.Target(Id=tr.function.name, Arn=invoked(tr.function))
     if tr.input is not None:
         target.Input = tr.input
     return target
 
 
 def add_rule_permission(t: Template, tr: RuleTrigger) -> None:
-    _permission(t, names.rule_permission(tr.name), tr.function.name, names.rule(tr.source.ident))
+    _permission(t, names.rule_permission(tr.name), tr.function, names.rule(tr.source.ident))
 
 
-def _permission(t: Template, logical_id: str, function: str, rule: str) -> None:
-    """EventBridge may invoke `function` for exactly one rule (SourceArn)."""
+def _permission(t: Template, logical_id: str, function: Function, rule: str) -> None:
+    """EventBridge may invoke `function` (its alias, when it has one) for exactly one rule (SourceArn)."""
     t.add_resource(
         lam.Permission(
             logical_id,
             Action="lambda:InvokeFunction",
-            FunctionName=GetAtt(names.function(function), "Arn"),
+            FunctionName=invoked(function),
             Principal="events.amazonaws.com",
             SourceArn=GetAtt(rule, "Arn"),
         )
@@ -98,15 +99,15 @@ def add_s3_route(t: Template, tr: S3Trigger) -> None:
         enabled=True,
         description=f"Whether bucket {tr.source.ident}'s events reach {tr.function.name} (cfngen enable/disable)",
     )
-    pattern = eventbridge_pattern(iam.value(tr.source.bucket_name or ""), tr.events, tr.prefix, tr.suffix)
+    pattern = eventbridge_pattern(iam.value(tr.source.name), tr.events, tr.prefix, tr.suffix)
     resource = events.Rule(
         names.s3_rule(n),
         Description=f"{', '.join(tr.events)} on bucket {tr.source.ident} -> {tr.function.name}",
         EventPattern=pattern,
         State=If(condition, "ENABLED", "DISABLED"),
-        Targets=[events.Target(Id=tr.function.name, Arn=GetAtt(names.function(tr.function.name), "Arn"))],
+        Targets=[events.Target(Id=tr.function.name, Arn=invoked(tr.function))],
     )
     # probe: test_rule_state_follows_its_parameter_through_fn_if_and_metadata
     resource.Metadata = {"cfngen:enabled": Ref(param)}
     t.add_resource(resource)
-    _permission(t, names.s3_permission(n), tr.function.name, names.s3_rule(n))
+    _permission(t, names.s3_permission(n), tr.function, names.s3_rule(n))

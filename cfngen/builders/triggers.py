@@ -16,6 +16,7 @@ from troposphere import iam as tiam
 
 from cfngen import names
 from cfngen.builders import iam
+from cfngen.builders.function import invoked
 from cfngen.builders.iam import STACK_ID_HEAD
 from cfngen.builders.rules import add_rule_permission, add_s3_route
 from cfngen.builders.sources import bucket_arn
@@ -126,7 +127,7 @@ def _mapping(t: Template, tr: PullTrigger | SqsTrigger) -> None:
         description=f"Whether {tr.source.ident} -> {tr.function.name} delivers records (cfngen enable/disable)",
     )
     props: dict[str, object] = {
-        "FunctionName": Ref(names.function(tr.function.name)),
+        "FunctionName": Ref(names.function(tr.function.name)) if tr.function.alias is None else invoked(tr.function),
         # Fn::If rather than a bare Ref: a boolean on every engine (moto reads the string "false" as true;
         # probe: test_mapping_enabled_through_a_plain_ref_is_enabled_for_false).
         "Enabled": If(condition, True, False),
@@ -203,7 +204,7 @@ def _queue_options(tr: SqsTrigger) -> dict[str, object]:
 
 
 def _sns(t: Template, tr: SnsTrigger) -> None:
-    fn_arn = GetAtt(names.function(tr.function.name), "Arn")
+    fn_arn = invoked(tr.function)
     topic = iam.value(tr.source.arn)
     t.add_resource(
         lam.Permission(
@@ -237,7 +238,7 @@ def _s3_permission(t: Template, tr: S3Trigger) -> None:
     permission = lam.Permission(
         names.s3_permission(tr.name),
         Action="lambda:InvokeFunction",
-        FunctionName=GetAtt(names.function(tr.function.name), "Arn"),
+        FunctionName=invoked(tr.function),
         Principal="s3.amazonaws.com",
         SourceArn=bucket_arn(stack, tr.source),
         SourceAccount=iam.value(tr.source.account) if tr.source.account else Ref("AWS::AccountId"),
@@ -266,7 +267,7 @@ def s3_notifications(stack: Stack, bucket: S3Bucket) -> tuple[list[s3.LambdaConf
         permissions.append(names.s3_permission(tr.name))
         rules = [s3.Rules(Name=k, Value=v) for k, v in (("prefix", tr.prefix), ("suffix", tr.suffix)) if v]
         for event in tr.events:
-            config = s3.LambdaConfigurations(Event=event, Function=GetAtt(names.function(tr.function.name), "Arn"))
+            config = s3.LambdaConfigurations(Event=event, Function=invoked(tr.function))
             if rules:
                 config.Filter = s3.Filter(S3Key=s3.S3Key(Rules=rules))
             configs.append(config)

@@ -59,6 +59,8 @@ class Function:
     on_success: Destination | None = None  # where Lambda sends asynchronous invocations that succeeded
     max_event_age_seconds: int | None = None  # how long an asynchronous event may wait (Lambda: 6 hours)
     max_retry_attempts: int | None = None  # retries of a failed asynchronous invocation (Lambda: 2)
+    alias: str | None = None  # a Version published per code change and this alias on it; triggers target the alias
+    provisioned_concurrency: int | None = None  # on the alias
     triggers: list[Trigger] = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)  # from table.grant_read(fn) and the like
 
@@ -104,6 +106,7 @@ class Function:
 ENVIRONMENT_MAX_BYTES = 4096  # Lambda: the sum of every key and value, UTF-8 encoded
 FUNCTION_OPTIONS = tuple(f.name for f in fields(Function) if f.name not in ("stack", "name", "triggers", "grants"))
 FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # Lambda's FunctionName, when it is a name (not an ARN)
+ALIAS_NAME = re.compile(r"(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}")  # Lambda's alias Name: not all digits (a version)
 
 
 def define_function(
@@ -130,6 +133,8 @@ def define_function(
     on_success: Destination | None = None,
     max_event_age_seconds: int | None = None,
     max_retry_attempts: int | None = None,
+    alias: str | None = None,
+    provisioned_concurrency: int | None = None,
 ) -> Function:
     """A Function whose every field passed its check (`w` names the function being defined)."""
     stack = w.stack
@@ -169,7 +174,28 @@ def define_function(
         max_retry_attempts=None
         if max_retry_attempts is None
         else w.int_range("max_retry_attempts", max_retry_attempts, 0, 2),
+        alias=None if alias is None else _alias(w, alias),
+        provisioned_concurrency=_provisioned(w, provisioned_concurrency, alias, reserved_concurrency),
     )
+
+
+def _alias(w: Where, alias: object) -> str:
+    allowed = "1 to 128 letters, digits, '-' or '_', not only digits (that would be a version)"
+    return w.text("alias", alias, max_len=128, pattern=ALIAS_NAME, allowed=allowed)
+
+
+def _provisioned(w: Where, value: object, alias: object, reserved: object) -> int | None:
+    """Provisioned concurrency lives on the alias, and never above the function's reserved concurrency."""
+    if value is None:
+        return None
+    if alias is None:
+        raise w.fail("provisioned_concurrency", f"{value!r} needs an alias: Lambda provisions an alias or a version; "
+                     "allowed: provisioned_concurrency with alias=NAME", hint="add alias=\"live\"")  # fmt: skip
+    checked = w.int_range("provisioned_concurrency", value, 1, 100000)
+    if isinstance(reserved, int) and checked > reserved:
+        raise w.fail("provisioned_concurrency", f"{checked} is above reserved_concurrency {reserved}; "
+                     f"allowed: 1 to {reserved}")  # fmt: skip
+    return checked
 
 
 def _function_name(w: Where, value: object) -> Value:

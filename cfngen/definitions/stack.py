@@ -165,6 +165,8 @@ class Stack:
         on_success: str | SnsTopic | SqsQueue | EventBus | None = None,
         max_event_age_seconds: int | None = None,
         max_retry_attempts: int | None = None,
+        alias: str | None = None,
+        provisioned_concurrency: int | None = None,
         **unknown: Any,
     ) -> Function:
         """A Lambda function with its role, log group and code parameters.
@@ -175,7 +177,8 @@ class Stack:
         `max_event_age_seconds` (60-21600) and `max_retry_attempts` (0-2) bound those retries. `environment` values
         and `function_name` may be references (`table.name`, `queue.url`, a stack parameter, composed with +);
         `function_name` fixes the physical name (up to 64 letters, digits, '-' or '_' for every value of its
-        placeholders and parameters).
+        placeholders and parameters). `alias` publishes a version per code change with an alias on it that every
+        trigger, invoke and smoke test targets; `provisioned_concurrency` is set on that alias.
         """
         Where(self, str(name)).reject_unknown(unknown, FUNCTION_OPTIONS, "stack.function")
         w = self._resource(Owner.FUNCTION, name, f"the function {name}")
@@ -202,6 +205,8 @@ class Stack:
             on_success=on_success,
             max_event_age_seconds=max_event_age_seconds,
             max_retry_attempts=max_retry_attempts,
+            alias=alias,
+            provisioned_concurrency=provisioned_concurrency,
         )
         self.functions.append(fn)
         return fn

@@ -35,15 +35,21 @@ CONFIRM_LIMIT = 300.0  # seconds to wait for mappings to reach their state when 
 
 
 def functions(aws: AwsClients, stack: str) -> dict[str, str]:
-    """Function name (as in the spec) -> physical name, from the stack's resources."""
+    """Function name (as in the spec) -> what to invoke, from the stack's resources: the physical name, qualified
+    with the alias (`name:live`) when the function has one (alias=), as its triggers invoke it."""
     cfn = aws.client("cloudformation")
     require(cfn, stack, hint="deploy it first: cfngen deploy " + stack)
     resources = stack_resources(cfn, stack)
-    return {
+    found = {
         names.function.stem(str(r["LogicalResourceId"])): str(r["PhysicalResourceId"])
         for r in resources
         if r.get("ResourceType") == "AWS::Lambda::Function" and r.get("PhysicalResourceId")
     }
+    for r in resources:  # an alias's physical id is its ARN, ...:function:<name>:<alias>
+        fn = names.alias.stem(str(r["LogicalResourceId"]))
+        if r.get("ResourceType") == "AWS::Lambda::Alias" and fn in found and r.get("PhysicalResourceId"):
+            found[fn] += ":" + str(r["PhysicalResourceId"]).rsplit(":", 1)[-1]
+    return found
 
 
 def resolve_function(aws: AwsClients, stack: str, name: str | None) -> str:
@@ -56,8 +62,8 @@ def resolve_function(aws: AwsClients, stack: str, name: str | None) -> str:
         raise UsageError(f"stack {stack} has {len(found)} functions; name one: {', '.join(sorted(found))}")
     if name in found:
         return found[name]
-    if name in found.values():
-        return name
+    if name in found.values() or name in {v.split(":", 1)[0] for v in found.values()}:
+        return name  # a physical name, qualified or not, is invoked as given
     near = difflib.get_close_matches(name, list(found), n=1)
     raise UsageError(
         f"stack {stack} has no function {name!r}; functions: {', '.join(sorted(found)) or '(none)'}",

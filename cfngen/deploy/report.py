@@ -3,6 +3,7 @@ what `cfngen diff` prints for each stack."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shlex
@@ -39,6 +40,7 @@ def summary(results: Sequence[Result], stacks: Sequence[Stack]) -> list[str]:
 
 # A code key ends in the zip's sha256 (artifacts.artifact_key); the first 12 digits, as `package` and deploy print.
 _CODE_SHA = re.compile(r"([0-9a-f]{64})\.zip$")
+_LAMBDA_SHA = re.compile(r"[A-Za-z0-9+/]{43}=")  # a SHA-256 digest in base64
 
 
 def shown_value(key: str, value: str | None) -> str:
@@ -47,6 +49,8 @@ def shown_value(key: str, value: str | None) -> str:
         return "(none)"
     if key.endswith(names.code_key.suffix) and (sha := _CODE_SHA.search(value)):
         return sha.group(1)[:12]
+    if key.endswith(names.code_sha256.suffix) and _LAMBDA_SHA.fullmatch(value):  # alias=: Lambda's base64 form
+        return base64.b64decode(value).hex()[:12]
     return value
 
 

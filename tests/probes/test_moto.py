@@ -654,6 +654,89 @@ def test_lambda_permission_has_no_physical_id(moto_reset: Any) -> None:
     assert [s["Principal"]["Service"] for s in policy["Statement"]] == ["sns.amazonaws.com"]
 
 
+# --- Lambda versions and aliases (cfngen's alias=): cfngen/local_models.py teaches the embedded emulator ----------
+
+VERSION: dict[str, Any] = {
+    "Type": "AWS::Lambda::Version",
+    "Properties": {"FunctionName": {"Ref": "Fn"}, "CodeSha256": {"Ref": "CodeSha256"}},
+}
+
+
+def version_template(**outputs: Any) -> dict[str, Any]:
+    """Function + a Version whose CodeSha256 is a parameter, as cfngen/builders/function.py emits for alias=."""
+    return {
+        "Parameters": {"CodeSha256": {"Type": "String"}},
+        "Resources": {"Role": ROLE, "Fn": FUNCTION, "Version": VERSION},
+        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+    }
+
+
+def code_sha256(value: str = "any") -> list[dict[str, str]]:
+    """The CodeSha256 parameter (moto checks no value: test_lambda_version_code_sha256_is_not_checked)."""
+    return [{"ParameterKey": "CodeSha256", "ParameterValue": value}]
+
+
+def test_lambda_alias_is_skipped_like_other_unsupported_types(moto_reset: Any) -> None:
+    """moto: AWS::Lambda::Alias has no CloudFormation support: skipped like the types above, the stack still
+    completes and the function has no alias, so a mapping, permission or target naming the alias cannot find it.
+    AWS creates it.
+
+    Workaround: the embedded emulator registers its own AWS::Lambda::Alias model (cfngen/local_models.py), so
+    `--local` deploys aliases; a plain moto server still deploys every stack without one.
+    """
+    cf = moto_reset.client("cloudformation")
+    alias = {
+        "Type": "AWS::Lambda::Alias",
+        "Properties": {"FunctionName": {"Ref": "Fn"}, "FunctionVersion": "$LATEST", "Name": "live"},
+    }
+    cf.create_stack(StackName="alias", TemplateBody=body({"Resources": {"Role": ROLE, "Fn": FUNCTION, "Alias": alias}}))
+    assert stack(cf, "alias")["StackStatus"] == "CREATE_COMPLETE"
+    resources = cf.list_stack_resources(StackName="alias")["StackResourceSummaries"]
+    assert sorted(r["LogicalResourceId"] for r in resources) == ["", "Fn", "Role"]
+    assert moto_reset.client("lambda").list_aliases(FunctionName="probe-fn")["Aliases"] == []
+
+
+def test_lambda_version_ref_is_its_logical_id(moto_reset: Any) -> None:
+    """moto: an AWS::Lambda::Version publishes a version, but its Ref is the resource's logical id ("Version"),
+    not the version's ARN, and ListStackResources gives it no PhysicalResourceId. AWS: Ref is the version's ARN.
+
+    Workaround: cfngen/local_models.py's Version model (Ref: the version's ARN, GetAtt Version: its number).
+    """
+    cf = moto_reset.client("cloudformation")
+    template = version_template(Ref={"Ref": "Version"})
+    cf.create_stack(StackName="ver", TemplateBody=body(template), Parameters=code_sha256())
+    assert outputs(cf, "ver") == {"Ref": "Version"}
+    versions = moto_reset.client("lambda").list_versions_by_function(FunctionName="probe-fn")["Versions"]
+    assert [v["Version"] for v in versions] == ["$LATEST", "1"]
+
+
+def test_lambda_version_code_sha256_is_not_checked(moto_reset: Any) -> None:
+    """moto: a Version's CodeSha256 is not compared with the function's code: any value publishes. AWS refuses
+    a CodeSha256 that is not $LATEST's (base64 of the zip's SHA-256), so a wrong hash fails the deploy.
+
+    Workaround: cfngen/local_models.py's Version model checks it, as Lambda does, so `--local` catches a
+    deploy that passes the wrong hash (deploy/pipeline.py fills <Fn>CodeSha256 from the zip).
+    """
+    cf = moto_reset.client("cloudformation")
+    cf.create_stack(StackName="ver", TemplateBody=body(version_template()), Parameters=code_sha256())
+    assert stack(cf, "ver")["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_lambda_version_update_drops_it_from_the_stack(moto_reset: Any) -> None:
+    """moto: an update that changes a Version's CodeSha256 (AWS: replacement, a new version published) finds no
+    update for the type: the stack completes, and the stack lists the Version no more.
+
+    Workaround: cfngen/local_models.py's Version model publishes a new version on update and moves the
+    function's aliases on the old one to it (CloudFormation updates an alias whose version was replaced).
+    """
+    cf = moto_reset.client("cloudformation")
+    cf.create_stack(StackName="ver", TemplateBody=body(version_template()), Parameters=code_sha256())
+    cf.update_stack(StackName="ver", UsePreviousTemplate=True, Parameters=code_sha256("new"))
+    assert stack(cf, "ver")["StackStatus"] == "UPDATE_COMPLETE"
+    listed = cf.list_stack_resources(StackName="ver")["StackResourceSummaries"]
+    assert "Version" not in [r["LogicalResourceId"] for r in listed]
+
+
 def test_fn_sub_resolves_pseudo_parameters(moto_reset: Any) -> None:
     """moto, as AWS: Fn::Sub resolves ${AWS::AccountId}, ${AWS::Region} and ${AWS::Partition}.
 

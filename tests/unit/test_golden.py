@@ -350,6 +350,22 @@ def case_event_rules() -> Stack:
 
 
 @case
+def case_alias() -> Stack:
+    """alias=: a Version (CodeSha256 parameter, retained) and an Alias with provisioned concurrency, which every
+    trigger targets (queue and stream mappings, SNS and S3 push, a rule) and on_failure's config qualifies."""
+    stack = _stack("golden-alias")
+    api = _fn(stack, "Api", alias="live", provisioned_concurrency=2, reserved_concurrency=10,
+              on_failure=_arn("sqs", "golden-failures"))  # fmt: skip
+    api.add_event_source(stack.sqs_queue("Jobs"))
+    api.add_event_source(stack.kinesis_stream("Clicks", shards=1), starting_position="LATEST")
+    api.add_event_source(stack.sns_topic("Events"))
+    api.add_event_source(stack.s3_bucket("Uploads"), events=["s3:ObjectCreated:*"])
+    api.add_event_source(stack.schedule("Hourly", "rate(1 hour)"))
+    _fn(stack, "Plain").add_event_source(stack.sns_topic("Other"))  # no alias: the function itself, as before
+    return stack
+
+
+@case
 def case_wiring() -> Stack:
     """References and grants: created and existing sources, a secret, an SSM parameter, a stack parameter, a fixed
     function name; a grant and an event source on one queue (no action twice); keys on a table, queue and secret."""
@@ -405,6 +421,13 @@ def case_wiring() -> Stack:
 
 
 # ----------------------------------------------------------------------------------------- golden files
+
+
+def _invoked(tr: Any) -> dict[str, Any]:
+    """What a trigger invokes: the function's alias when it has one (alias=), else the function's ARN."""
+    if tr.function.alias is not None:
+        return {"Ref": f"{tr.function.name}Alias"}
+    return {"Fn::GetAtt": [f"{tr.function.name}Function", "Arn"]}
 
 
 def _golden_path(name: str) -> Path:
@@ -602,7 +625,7 @@ def test_every_mapping_depends_on_the_policy_that_grants_its_read(subjects: list
             assert policy["Type"] == "AWS::IAM::Policy"
             assert policy["Properties"]["Roles"] == [{"Ref": f"{fn}Role"}]
             props = mapping["Properties"]
-            assert props["FunctionName"] == {"Ref": f"{fn}Function"}
+            assert props["FunctionName"] == ({"Ref": f"{fn}Function"} if tr.function.alias is None else _invoked(tr))
             assert props["StartingPosition"] == tr.starting_position
             granted = _granted(t, [policy_id], props["EventSourceArn"])
             if isinstance(tr.source, KinesisStream) and (tr.enhanced_fan_out or tr.source.given_consumer_arn):
@@ -665,13 +688,14 @@ def test_s3_push_has_no_cycle_and_a_scoped_permission(subjects: list[Subject]) -
                 assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}, label
                 assert permission["Principal"] == "s3.amazonaws.com"
                 assert permission["Action"] == "lambda:InvokeFunction"
-                assert permission["FunctionName"] == {"Fn::GetAtt": [f"{tr.function.name}Function", "Arn"]}
+                assert permission["FunctionName"] == _invoked(tr)
             wanted = sorted((event, tr.function.name, tr.prefix, tr.suffix) for tr in triggers for event in tr.events)
             configs = res["Properties"].get("NotificationConfiguration", {}).get("LambdaConfigurations", [])
             got = []
             for c in configs:
                 rules = {r["Name"]: r["Value"] for r in c.get("Filter", {}).get("S3Key", {}).get("Rules", [])}
-                got.append((c["Event"], c["Function"]["Fn::GetAtt"][0].removesuffix("Function"),
+                invoked = c["Function"].get("Fn::GetAtt", [c["Function"].get("Ref")])[0]
+                got.append((c["Event"], invoked.removesuffix("Function").removesuffix("Alias"),
                             rules.get("prefix"), rules.get("suffix")))  # fmt: skip
             assert sorted(got) == wanted, label
         for tr in (tr for tr in stack.triggers if isinstance(tr, S3Trigger) and tr.source.existing
@@ -711,7 +735,7 @@ def test_sns_push_permission_and_subscription_name_the_same_topic(subjects: list
     for label, stack, t in subjects:
         resources = _resources(t)
         for tr in (tr for tr in stack.triggers if isinstance(tr, SnsTrigger)):
-            fn_arn = {"Fn::GetAtt": [f"{tr.function.name}Function", "Arn"]}
+            fn_arn = _invoked(tr)
             topic: Any = {"Ref": f"{tr.source.ident}Topic"} if not tr.source.existing else tr.source.given_arn
             if isinstance(topic, str) and "${" in topic:
                 topic = {"Fn::Sub": topic}
@@ -879,7 +903,7 @@ def test_rule_targets_have_a_permission_scoped_to_their_rule(subjects: list[Subj
         routes = [tr for tr in stack.triggers if isinstance(tr, S3Trigger) and tr.via == "eventbridge"]
         for tr in rules:
             rule = resources[f"{tr.source.ident}Rule"]
-            fn_arn = {"Fn::GetAtt": [f"{tr.function.name}Function", "Arn"]}
+            fn_arn = _invoked(tr)
             (target,) = [x for x in rule["Properties"]["Targets"] if x["Arn"] == fn_arn]
             assert target["Id"] == tr.function.name and target.get("Input") == tr.input, label
             permission = resources[f"{tr.name}Permission"]["Properties"]

@@ -20,8 +20,12 @@ def test_a_function_claims_its_ids_in_declaration_order_outputs_last() -> None:
         "FnCodeKey",
         "FnSourcesPolicy",
         "FnEventInvokeConfig",
+        "FnVersion",
+        "FnAlias",
+        "FnCodeSha256",
         "Outputs.FnFunctionName",
         "Outputs.FnFunctionArn",
+        "Outputs.FnAliasArn",
     ]
     assert names.ids(Owner.PULL_TRIGGER, "FnClicks") == [
         "FnClicksMapping",
