@@ -35,7 +35,8 @@ stack.function("Work", code="functions/hello", handler="app.handler", runtime="p
 template = stack.template()
 template.add_parameter(Parameter("OrdersFunction", Type="String"))
 template.add_output(Output("SeenOrders", Value=Ref("OrdersFunction")))
-template.set_metadata({{"cfngen:imports": {{"OrdersFunction": {{"Stack": "{producer}", "Output": "HelloFunctionArn"}}}}}})
+imports = {{"OrdersFunction": {{"Stack": "{producer}", "Output": "HelloFunctionArn"}}}}
+template.set_metadata({{"cfngen:imports": imports}})
 """
 
 
