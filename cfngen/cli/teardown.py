@@ -37,7 +37,7 @@ def delete(
     """Delete stacks (asks once, unless --yes), consumers before the stacks they take values from.
 
     The order comes from the deployed templates, so naming order does not matter; independent stacks are
-    deleted --concurrency at a time. A stack that is not deployed is a note, not an error, so a teardown
+    deleted --concurrency at a time (with 1: the last named first). A stack that is not deployed is a note, not an error, so a teardown
     script can run again. A failure keeps the stacks it still uses; the others are deleted.
     """
     from cfngen.deploy.teardown import delete_all
@@ -47,7 +47,10 @@ def delete(
             "delete: name the stacks to delete, or pass --all" if not every else "delete: --all or STACK..., not both",
             hint="cfngen delete STACK... (or --all: every stack in stacks/)",
         )
-    names = [s.name for s in select_stacks(stacks_dir, ())] if every else list(dict.fromkeys(stacks))
+    # Last named (or last deployed) first: the order among stacks that do not depend on each other, as before
+    # imports existed, and what --concurrency 1 keeps.
+    given = [s.name for s in select_stacks(stacks_dir, ())] if every else list(stacks)
+    names = list(dict.fromkeys(reversed(given)))
     if not yes and not click.confirm(
         f"delete {'stack' if len(names) == 1 else 'stacks'} {', '.join(names)} and every resource "
         f"{'it holds' if len(names) == 1 else 'they hold'}?",

@@ -110,6 +110,7 @@ def test_a_failed_producer_stops_its_consumer_and_independent_stacks_finish(proj
     assert "stack mk-orders already exists" in result.output
     assert "not attempted (they depend on a failed stack): mk-workers" in result.output
     assert "mk-web: created" in result.output  # the summary lists every stack
+    assert "mk-web: + HelloFunction (AWS::Lambda::Function)" in result.output  # several stacks: lines prefixed
     assert "mk-workers: not-attempted" in result.output
     assert stack_names(moto_reset) == {"mk-orders", "mk-web"}
 
