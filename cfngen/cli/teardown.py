@@ -37,8 +37,9 @@ def delete(
     """Delete stacks (asks once, unless --yes), consumers before the stacks they take values from.
 
     The order comes from the deployed templates, so naming order does not matter; independent stacks are
-    deleted --concurrency at a time (with 1: the last named first). A stack that is not deployed is a note, not an error, so a teardown
-    script can run again. A failure keeps the stacks it still uses; the others are deleted.
+    deleted --concurrency at a time (with 1: the last named first). A stack that is not deployed is a note,
+    not an error, so a teardown script can run again. A failure keeps the stacks it still uses; the others
+    are deleted.
     """
     from cfngen.deploy.teardown import delete_all
 
