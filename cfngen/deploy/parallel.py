@@ -93,7 +93,15 @@ def stack_io(io: Io, name: str, stop: Stop, lock: threading.Lock, *, prefix: boo
         with lock:
             io.echo(line)
 
-    return dataclasses.replace(io, echo=echo, sleep=stop.sleep)
+    def sleep(seconds: float) -> None:
+        if io.sleep is time.sleep:
+            stop.sleep(seconds)  # wakes at once when Stop is set
+        else:  # a test's clock: keep it, and still stop
+            stop.check()
+            io.sleep(seconds)
+            stop.check()
+
+    return dataclasses.replace(io, echo=echo, sleep=sleep)
 
 
 def run(

@@ -118,3 +118,16 @@ def test_stack_io_prefixes_lines_only_when_several_stacks_run() -> None:
     parallel.stack_io(io, "orders", stop, lock, prefix=True).echo("orders: up to date")
     parallel.stack_io(io, "orders", stop, lock, prefix=False).echo("  12:00:01 CREATE_COMPLETE Fn")
     assert lines == ["orders: 12:00:00 CREATE_COMPLETE Stream", "orders: up to date", "  12:00:01 CREATE_COMPLETE Fn"]
+
+
+def test_stack_io_keeps_a_fake_sleep_and_stops_at_it() -> None:
+    from cfngen.deploy.events import Io
+
+    slept: list[float] = []
+    stop = parallel.Stop()
+    io = parallel.stack_io(Io(sleep=slept.append), "a", stop, threading.Lock(), prefix=False)
+    io.sleep(3.0)
+    assert slept == [3.0]
+    stop.set()
+    with pytest.raises(KeyboardInterrupt):
+        io.sleep(1.0)
