@@ -218,6 +218,7 @@ class Run:
         self.upload = None if options.dry_run else Uploader(self.aws, self.bucket, settings, io)
         self.prefix = concurrency > 1 and len(stacks) > 1
         if concurrency > 1:
+            self.aws.client("cloudformation")  # every stack needs it: made now, not while the other threads wait
             self.aws = parallel.Shared(self.aws)
         finished = parallel.run(graph, self.one, concurrency=concurrency, stop=self.stop, clock=io.clock)
         results = [_result(f) for f in finished]
