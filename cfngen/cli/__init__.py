@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from cfngen.cli import logs, operate, scaffold, ship, templates
+from cfngen.cli import logs, operate, scaffold, ship, teardown, templates
 from cfngen.cli.options import debug_option, group_options
 from cfngen.errors import CfngenError
 
@@ -126,7 +126,7 @@ for _command in (
     ship.package,
     ship.bootstrap,
     operate.outputs,
-    ship.delete,
+    teardown.delete,
     operate.status,
     ship.diff,
     operate.invoke,

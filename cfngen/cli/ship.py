@@ -1,8 +1,8 @@
-"""The commands that put stacks into an account or take them out: deploy, package, bootstrap, delete, diff
-and local (the emulator those commands can be pointed at).
+"""The commands that put stacks into an account: deploy, package, bootstrap, diff and local (the emulator
+those commands can be pointed at). `delete`, which takes stacks out, is in cli/teardown.py.
 
-Grouped because they share the shipping path: package the code, then create, update or delete stacks
-through change sets. The work itself lives in cfngen.deploy; these functions only parse, call and print.
+Grouped because they share the shipping path: package the code, then create or update stacks through
+change sets. The work itself lives in cfngen.deploy; these functions only parse, call and print.
 """
 
 from __future__ import annotations
@@ -18,13 +18,11 @@ from cfngen.cli.options import (
     aws_options,
     aws_session,
     common_options,
-    complete_stacks,
     echo_io,
     exclude_option,
     select_stacks,
     stack_options,
 )
-from cfngen.cli.progress import progress
 from cfngen.errors import CfngenError, OperationFailed, UsageError
 from cfngen.interrupts import sigterm_as_interrupt
 
@@ -49,6 +47,17 @@ PARAMETER_OPTION = click.option(
     "--parameter", "parameters", multiple=True, metavar="KEY=VALUE", help="Template parameter (repeatable)."
 )
 TAG_OPTION = click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Stack tag (repeatable).")
+
+
+# Shared by deploy, diff and delete: how many independent stacks run at once.
+CONCURRENCY_OPTION = click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Independent stacks deployed (or deleted) at once; producers always go before their consumers. 1: one "
+    "at a time.",
+)
 
 LOCAL_TIMEOUT = 60.0  # seconds: the default --timeout on the embedded emulator
 
@@ -92,7 +101,8 @@ def _check_reviewed(selected: Sequence[Stack], templates_dir: Path, *, render: b
     is_flag=True,
     help="Preview: show the change set rows, then delete the change set. Writes nothing else (no bucket, no upload).",
 )
-@click.option("--confirm", is_flag=True, help="Ask before executing each change set.")
+@click.option("--confirm", is_flag=True, help="Ask before executing each change set (one stack at a time).")
+@CONCURRENCY_OPTION
 @PARAMETER_OPTION
 @TAG_OPTION
 @click.option("--termination-protection", is_flag=True, help="Turn on termination protection.")
@@ -142,8 +152,12 @@ def deploy(
     strict: bool,
     render_first: bool,
     enable_bucket_eventbridge: bool,
+    concurrency: int,
 ) -> None:
     """Render, lint, package, upload, then create or update each stack through a change set.
+
+    Stacks that take values from other stacks deploy after them, whatever order they are named in; the
+    others deploy --concurrency at a time. A stack named alone reads its producers' outputs as deployed.
 
     A stack whose committed template in templates/ differs from what it renders now is refused (exit 1):
     run `cfngen render` and review, or pass --render.
@@ -176,11 +190,13 @@ def deploy(
     results: list[Result] = []
     try:
         with aws_session(region, profile, endpoint_url, local) as aws, sigterm_as_interrupt():
-            results = deploy_all(aws, selected, settings, options, io)
+            results = deploy_all(aws, selected, settings, options, io, concurrency=1 if confirm else concurrency)
             bucketevents.check(aws, selected, io, enable=enable_bucket_eventbridge, dry_run=dry_run)
             if tests is not None and not dry_run:
                 report.run_smoke_tests(aws, results, tests, io)
     except CfngenError as exc:
+        for line in report.summary(exc.results, selected):  # every stack's result, the failed ones included
+            io.echo(line)
         if as_json:
             click.echo(report.deploy_json(exc.results or results))  # a failed smoke test: all were deployed
         raise
@@ -269,50 +285,13 @@ def bootstrap(
 
 
 @click.command()
-@common_options
-@aws_options
-@click.argument("stacks", nargs=-1, required=True, metavar="STACK...", shell_complete=complete_stacks)
-@click.option("--yes", is_flag=True, help="Do not ask.")
-@click.option("--timeout", type=float, default=None, help="Seconds to wait for each stack before giving up.")
-def delete(
-    stacks_dir: Path,
-    templates_dir: Path,
-    stacks: tuple[str, ...],
-    region: str | None,
-    profile: str | None,
-    endpoint_url: str | None,
-    local: bool,
-    yes: bool,
-    timeout: float | None,
-) -> None:
-    """Delete stacks, last named first (asks once, unless --yes), waiting for each.
-
-    Stacks are deleted in the reverse of the order given, so a stack named after the stacks it uses goes
-    first (the order deploy created them in); the first failure stops the rest.
-    """
-    from cfngen.deploy.engine import delete_stack
-
-    order = list(dict.fromkeys(reversed(stacks)))
-    if not yes and not click.confirm(
-        f"delete {'stack' if len(order) == 1 else 'stacks'} {', '.join(order)} and every resource "
-        f"{'it holds' if len(order) == 1 else 'they hold'}?",
-        default=False,
-    ):
-        raise click.Abort()
-    with aws_session(region, profile, endpoint_url, local) as aws, sigterm_as_interrupt():
-        for stack in order:
-            with progress(f"deleting {stack}"):
-                delete_stack(aws, stack, echo_io(), timeout=timeout)
-            click.echo(f"{stack}: deleted")
-
-
-@click.command()
 @stack_options
 @aws_options
 @artifact_options
 @PARAMETER_OPTION
 @TAG_OPTION
 @click.option("--fail", is_flag=True, help="Exit 1 when a deploy would change anything (for CI).")
+@CONCURRENCY_OPTION
 def diff(
     stacks_dir: Path,
     templates_dir: Path,
@@ -328,6 +307,7 @@ def diff(
     parameters: tuple[str, ...],
     tags: tuple[str, ...],
     fail: bool,
+    concurrency: int,
 ) -> None:
     """What a deploy with the same options would change, writing nothing but a change set it deletes.
 
@@ -358,7 +338,9 @@ def diff(
             click.echo(line)
 
     with aws_session(region, profile, endpoint_url, local) as aws:
-        results = deploy_all(aws, selected, settings, Options(dry_run=True), echo_io(), on_result=show)
+        results = deploy_all(
+            aws, selected, settings, Options(dry_run=True), echo_io(), on_result=show, concurrency=concurrency
+        )
     changing = [r.stack for r in results if r.differences is None or r.differences.any]
     click.echo(
         f"diff: {len(changing)} of {len(results)} stack(s) would change{': ' if changing else ''}" + ", ".join(changing)

@@ -35,9 +35,11 @@ def render(stacks_dir: Path, templates_dir: Path, stacks: tuple[str, ...], fmt: 
     A stack has one committed template: rendering it in one format removes its template in the other.
     """
     from cfngen.render import other_formats, render_text, template_path, write_atomic
+    from cfngen.stackgraph import check_stacks
 
     fmt = fmt or "json"
     selected = select_stacks(stacks_dir, stacks)
+    check_stacks(selected)  # a cycle between stacks: nothing written
     texts = [(s, template_path(templates_dir, s.name, fmt), render_text(s.template(), fmt)) for s in selected]
     for stack, path, text in texts:  # everything rendered before anything is written
         state = "wrote" if write_atomic(path, text) else "unchanged"
@@ -58,8 +60,10 @@ def check(stacks_dir: Path, templates_dir: Path, stacks: tuple[str, ...], fmt: s
     when none is).
     """
     from cfngen.render import FORMATS, committed_formats, render_text, staleness, template_path
+    from cfngen.stackgraph import check_stacks
 
     selected = select_stacks(stacks_dir, stacks)
+    check_stacks(selected)
     results = []
     for s in selected:
         for f in [fmt] if fmt else committed_formats(templates_dir, s.name) or ["json"]:

@@ -58,6 +58,7 @@ class Outcome(StrEnum):
     DRY_RUN = "dry-run"
     CANCELLED = "cancelled"
     FAILED = "failed"
+    NOT_ATTEMPTED = "not-attempted"  # a stack it takes values from failed in the same run
 
     @property
     def deployed(self) -> bool:

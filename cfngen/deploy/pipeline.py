@@ -1,9 +1,12 @@
-"""`cfngen deploy` for several stacks: render -> lint -> package -> upload -> deploy each, in order.
+"""`cfngen deploy` for several stacks: render -> lint -> package -> upload -> deploy each, producers first.
 
 Lint runs in a child process from the start (cfn-lint is CPU-bound: a thread would only share one core
 with packaging) and must pass before any change set executes. Code is packaged locally first; uploads
 happen only when the stack will change, so an unchanged stack costs a DescribeStacks and a GetTemplate.
-A failure stops the run and the summary says what was and was not deployed.
+Stacks deploy in the order their imports give (`stackgraph`), independent ones in parallel up to
+`--concurrency` (`parallel.run`); each consumer's imports are read from its producers right before its
+change set. A failure stops the stacks that depend on it; the rest finish, and the error says what failed,
+what was deployed and what was not attempted.
 
 A preview (`--dry-run`, and `cfngen diff`) writes nothing: the bucket is only named (`preview_bucket`), no
 code or template is uploaded, and the change sets name the keys the zips would get.
@@ -14,14 +17,15 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cfngen import config, names
+from cfngen import config, names, stackgraph
 from cfngen.definitions import Stack
-from cfngen.deploy import artifacts, bootstrap, imports
+from cfngen.deploy import artifacts, bootstrap, imports, parallel
 from cfngen.deploy.engine import Options, Outcome, Result, Target, deploy_stack
 from cfngen.deploy.events import Io
 from cfngen.errors import CfngenError, OperationFailed, UsageError
@@ -83,11 +87,16 @@ class LintGate:
         self.texts, self.strict = texts, settings.strict
         self.findings = Linter([region], cache_dir=settings.work_dir / "cache/lint").in_background(list(texts.values()))
         self.passed = False
+        self._lock = threading.Lock()  # several stacks' threads may reach the gate at once: one reads the answer
 
     def close(self) -> None:
         self.findings.close()
 
     def __call__(self) -> None:
+        with self._lock:
+            self._check()
+
+    def _check(self) -> None:
         from cfngen.lint import failed
 
         if self.passed:
@@ -166,69 +175,139 @@ def deploy_all(
     options: Options,
     io: Io,
     on_result: Callable[[Result], None] | None = None,  # called after each stack (diff prints its differences)
+    concurrency: int = 1,
 ) -> list[Result]:
+    """Deploy the stacks, producers before consumers, independent ones `concurrency` at a time; the results in
+    deploy order. A failure raises after every stack that could run has run, with `results` for all of them."""
     from cfngen.render import canonical_json
 
     texts = {s.name: canonical_json(s.template()) for s in stacks}
+    graph = {name: imports.producers(json.loads(text)) for name, text in texts.items()}
+    stackgraph.check(graph)
     per_stack = user_parameters(stacks, texts, settings.parameters)
     gate = LintGate(texts, settings, aws.region_name)
     try:
-        return _deploy_each(aws, stacks, texts, per_stack, gate, settings, options, io, on_result)
+        run = Run(aws, texts, per_stack, gate, settings, options.started(io), io, on_result)
+        return run.all(stacks, graph, concurrency)
     finally:
         gate.close()  # a deploy that failed or was interrupted before reading the lint result: end the child
 
 
-def _deploy_each(
-    aws: AwsClients,
-    stacks: Sequence[Stack],
-    texts: Mapping[str, str],
-    per_stack: Mapping[str, Mapping[str, str]],
-    gate: LintGate,
-    settings: Settings,
-    options: Options,
-    io: Io,
-    on_result: Callable[[Result], None] | None,
-) -> list[Result]:
-    packaged = {s.name: package_functions(s, settings) for s in stacks}
-    bucket = preview_bucket(aws, settings) if options.dry_run else artifact_bucket(aws, settings, io)
-    upload = None if options.dry_run else Uploader(aws, bucket, settings, io)
-    results: list[Result] = []
-    for stack in stacks:
-        name = stack.name
-        code = {names.code_bucket(p.function): bucket for p in packaged[name]}
-        code |= {names.code_key(p.function): p.key for p in packaged[name]}
-        aliased = {fn.name for fn in stack.functions if fn.alias is not None}  # their Version checks the code hash
+class Run:
+    """One deploy of several stacks: what they share (lint gate, zips, bucket, uploader, clients) and the
+    work for one stack, which the scheduler (`parallel.run`) calls in dependency order."""
+
+    def __init__(
+        self,
+        aws: AwsClients,
+        texts: Mapping[str, str],
+        per_stack: Mapping[str, Mapping[str, str]],
+        gate: LintGate,
+        settings: Settings,
+        options: Options,
+        io: Io,
+        on_result: Callable[[Result], None] | None,
+    ) -> None:
+        self.aws, self.texts, self.per_stack, self.gate = aws, texts, per_stack, gate
+        self.settings, self.options, self.io, self.on_result = settings, options, io, on_result
+        self.stop, self.lock, self.prefix = parallel.Stop(), threading.Lock(), False
+
+    def all(self, stacks: Sequence[Stack], graph: Mapping[str, list[str]], concurrency: int) -> list[Result]:
+        settings, options, io = self.settings, self.options, self.io
+        self.packaged = {s.name: package_functions(s, settings) for s in stacks}
+        # An alias's Version checks the code hash: it is passed for the functions that have one.
+        self.aliased = {s.name: {fn.name for fn in s.functions if fn.alias is not None} for s in stacks}
+        self.bucket = preview_bucket(self.aws, settings) if options.dry_run else artifact_bucket(self.aws, settings, io)
+        self.upload = None if options.dry_run else Uploader(self.aws, self.bucket, settings, io)
+        self.prefix = concurrency > 1 and len(stacks) > 1
+        if concurrency > 1:
+            self.aws.client("cloudformation")  # every stack needs it: made now, not while the other threads wait
+            self.aws = parallel.Shared(self.aws)
+        finished = parallel.run(graph, self.one, concurrency=concurrency, stop=self.stop, clock=io.clock)
+        results = [_result(f) for f in finished]
+        failed = [f for f in finished if f.error is not None]
+        if failed:
+            raise _failure(failed, results)
+        self.gate()  # even when nothing executed (no changes, dry run), a template that fails lint fails the deploy
+        return results
+
+    def one(self, name: str) -> Result:
+        aws, packaged = self.aws, self.packaged[name]
+        io = parallel.stack_io(self.io, name, self.stop, self.lock, prefix=self.prefix)
+        code = {names.code_bucket(p.function): self.bucket for p in packaged}
+        code |= {names.code_key(p.function): p.key for p in packaged}
         code |= {names.code_sha256(p.function): base64.b64encode(bytes.fromhex(p.sha256)).decode()
-                 for p in packaged[name] if p.function in aliased}  # fmt: skip
-        started = io.clock()
-        try:
-            taken = imports.resolve(aws, name, json.loads(texts[name]))  # producers deployed before, in order
-        except CfngenError as exc:
-            exc.results = [*results, Result(name, Outcome.FAILED, duration_s=io.clock() - started)]
-            raise
+                 for p in packaged if p.function in self.aliased[name]}  # fmt: skip
+        imported = self.imported(name)
+
+        def gate() -> None:
+            self.gate()
+            self.stop.check()  # lint passed while Ctrl-C was pressed: execute nothing
+
         target = Target(
             stack=name,
-            template=texts[name],
-            parameters={**code, **taken, **per_stack[name]},
-            tags=dict(settings.tags),
-            explicit=frozenset(per_stack[name]),
-            termination_protection=settings.termination_protection,
-            upload=None if upload is None else functools.partial(upload, name, packaged[name], texts[name]),
+            template=self.texts[name],
+            parameters={**code, **self.per_stack[name], **imported},
+            tags=dict(self.settings.tags),
+            explicit=frozenset(self.per_stack[name]),
+            termination_protection=self.settings.termination_protection,
+            upload=None if self.upload is None else functools.partial(self.upload, name, packaged, self.texts[name]),
             gate=gate,
         )
+        result = deploy_stack(aws, target, self.options, io)
+        if self.on_result is not None:
+            with self.lock:
+                self.on_result(result)
+        return result
+
+    def imported(self, name: str) -> dict[str, str]:
+        """The consumer's imports, read from its producers now (always sent, never kept from the deployed stack).
+        A preview whose producer in this run is not deployed yet fills a placeholder: the change set is deleted
+        anyway, and a deploy fills the real value once the producer exists."""
+        template = json.loads(self.texts[name])
         try:
-            results.append(deploy_stack(aws, target, options, io))
-            if on_result is not None:
-                on_result(results[-1])
-        except CfngenError as exc:
-            done = [f"{r.stack} ({r.result})" for r in results]
-            left = [s.name for s in stacks[len(results) + 1 :]]
-            failed = type(exc)(
-                f"{exc.message}\n  deployed before the failure: {', '.join(done) or 'none'}"
-                f"\n  not attempted: {', '.join(left) or 'none'}",
-                hint=exc.hint,
-            )
-            failed.results = [*results, Result(name, Outcome.FAILED, duration_s=io.clock() - started)]
-            raise failed from exc
-    gate()  # even when nothing executed (no changes, dry run), a template that fails lint fails the deploy
-    return results
+            return imports.resolve(self.aws, name, template)
+        except OperationFailed:
+            if not self.options.dry_run:
+                raise
+        values: dict[str, str] = {}
+        for imp in imports.declared(template):
+            spec = {imp.parameter: {"Stack": imp.stack, "Output": imp.output}}
+            try:
+                values |= imports.resolve(self.aws, name, {"Metadata": {names.IMPORTS_METADATA: spec}})
+            except OperationFailed:
+                if imp.stack not in self.texts:
+                    raise
+                values[imp.parameter] = f"({imp.stack}.{imp.output} once {imp.stack} is deployed)"
+        return values
+
+
+def _result(f: parallel.Finished[Result]) -> Result:
+    if f.value is not None:
+        return f.value
+    outcome = Outcome.FAILED if f.error is not None else Outcome.NOT_ATTEMPTED
+    result = Result(f.name, outcome, duration_s=f.duration_s)
+    if f.blocked_by is not None:
+        result.notes.append(f"not attempted: it takes values from {f.blocked_by}, which failed")
+    return result
+
+
+def _failure(failed: Sequence[parallel.Finished[Result]], results: Sequence[Result]) -> CfngenError:
+    """One error for the run: each failed stack and why, then what was deployed and what was not attempted.
+    Its type (and exit code) is the first failure's."""
+    first = failed[0].error
+    assert first is not None
+    if len(failed) == 1:
+        text = first.message
+    else:
+        text = f"{len(failed)} stacks failed:" + "".join(f"\n  {f.name}: {f.error and f.error.message}" for f in failed)
+    done = [f"{r.stack} ({r.result})" for r in results if r.result.deployed]
+    left = [r.stack for r in results if r.result is Outcome.NOT_ATTEMPTED]
+    error = type(first)(
+        f"{text}\n  deployed: {', '.join(done) or 'none'}\n  not attempted (they depend on a failed stack): "
+        f"{', '.join(left) or 'none'}",
+        hint=first.hint,
+    )
+    error.results = list(results)
+    error.__cause__ = first
+    return error

@@ -212,7 +212,7 @@ def test_delete_several_stacks_in_reverse_order_after_one_question(project: Path
     deploy()
     declined = run("delete", "dy-shop", "dy-audit", input="n\n")
     assert declined.exit_code == 1 and stack_names(moto_reset) == ["dy-audit", "dy-shop"]
-    result = run("delete", "dy-shop", "dy-audit", input="y\n")
+    result = run("delete", "dy-shop", "dy-audit", "--concurrency", "1", input="y\n")  # independent: one at a time
     assert result.exit_code == 0, result.output
     assert result.output.count("?") == 1 and "delete stacks dy-audit, dy-shop and every resource" in result.output
     assert result.stdout.index("dy-audit: deleted") < result.stdout.index("dy-shop: deleted")

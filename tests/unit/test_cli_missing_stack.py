@@ -22,7 +22,6 @@ COMMANDS = {
     "invoke": ["invoke", "absent"],
     "enable": ["enable", "absent"],
     "disable": ["disable", "absent"],
-    "delete": ["delete", "absent", "--yes"],
     "logs": ["logs", "absent"],
 }
 
@@ -54,3 +53,11 @@ def test_status_reports_a_missing_stack_and_exits_0(empty_project: Path, monkeyp
     result = CliRunner().invoke(cli, ["status", "absent", "--local"])
     assert result.exit_code == 0, result.output
     assert "absent: not deployed" in result.stdout
+
+
+def test_delete_of_a_missing_stack_succeeds_with_a_note(empty_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """delete is idempotent, as CloudFormation's DeleteStack: a teardown script may run twice (README: Exit codes)."""
+    monkeypatch.chdir(empty_project)
+    result = CliRunner().invoke(cli, ["delete", "absent", "--yes", "--local"])
+    assert result.exit_code == 0, result.output
+    assert "absent: not deployed, nothing to delete" in result.stdout
