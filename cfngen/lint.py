@@ -121,7 +121,8 @@ class Linter:
         _FORKED = self
         try:
             # Workers ignore Ctrl-C (it reaches the whole process group): the parent stops them, quietly.
-            with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts) as pool:
+            pool = multiprocessing.get_context("fork").Pool(workers, _ignore_interrupts, (os.getpid(),))
+            with pool:
                 return [first, *pool.map(_lint_forked, texts[1:], chunksize=1)]
         finally:
             _FORKED = None
@@ -191,8 +192,16 @@ class Background:
 _FORKED: Linter | None = None
 
 
-def _ignore_interrupts() -> None:
+def _ignore_interrupts(parent: int) -> None:
+    """A forked worker: Ctrl-C is the parent's to handle. On Linux it also dies with the parent: the pool may fork a
+    replacement while the parent kills its workers on Ctrl-C, and that one must not outlive it (holding stderr)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform == "linux":
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before that took effect
+            os._exit(130)
 
 
 def _lint_forked(text: str) -> list[Finding]:
