@@ -319,9 +319,15 @@ def _ask_account(aws: Aws, endpoint: str | None) -> str:
 
 
 def echo_io(*, err: bool = False) -> Io:
+    from cfngen.cli import progress
     from cfngen.deploy.events import Io
 
+    def echo(line: str) -> None:
+        progress.clear()  # a spinner showing on the terminal: its line first
+        click.echo(line, err=err)
+
     return Io(
-        echo=lambda line: click.echo(line, err=err),
+        echo=echo,
         style=lambda text, colour: click.style(text, fg=colour) if colour else text,
+        step=progress.progress,
     )

@@ -2,7 +2,8 @@
 show nothing); elsewhere (CI logs, pipes), one plain line with the time taken, for steps over two seconds.
 
 On stderr, so stdout stays the command's result. Colour settings do not matter here, but TERM=dumb (no
-carriage-return redraws) gets the plain line.
+carriage-return redraws) gets the plain line. Lines printed while a spinner shows (a stack's events during a
+wait) first `clear` it, so they never land after the spinner's text; it is drawn again on its next tick.
 """
 
 from __future__ import annotations
@@ -19,6 +20,18 @@ import click
 FRAMES = "|/-\\"
 SHOW_AFTER = 0.5  # seconds before a spinner appears
 PLAIN_AFTER = 2.0  # seconds a step must take before a plain line reports it
+_SCREEN = threading.Lock()  # the spinner's line: drawn and cleared under it
+_drawn = False
+
+
+def clear() -> None:
+    """Take the spinner's text off its line, if it shows, before printing something else."""
+    global _drawn
+    with _SCREEN:
+        if _drawn:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+            _drawn = False
 
 
 def _interactive() -> bool:
@@ -34,12 +47,15 @@ def progress(label: str) -> Iterator[None]:
     if _interactive():
 
         def spin() -> None:
+            global _drawn
             if done.wait(SHOW_AFTER):
                 return
             frame = 0
             while not done.wait(0.1):
-                sys.stderr.write(f"\r{FRAMES[frame % len(FRAMES)]} {label} {time.monotonic() - start:.1f}s")
-                sys.stderr.flush()
+                with _SCREEN:
+                    sys.stderr.write(f"\r{FRAMES[frame % len(FRAMES)]} {label} {time.monotonic() - start:.1f}s")
+                    sys.stderr.flush()
+                    _drawn = True
                 frame += 1
 
         spinner = threading.Thread(target=spin, daemon=True)
@@ -52,7 +68,7 @@ def progress(label: str) -> Iterator[None]:
         if spinner is not None:
             spinner.join()
             if took >= SHOW_AFTER:
-                sys.stderr.write("\r\033[K")
+                clear()
                 click.echo(f"{label}: {took:.1f}s", err=True)
         elif took >= PLAIN_AFTER:
             click.echo(f"{label}: {took:.1f}s", err=True)

@@ -250,7 +250,7 @@ def package(
     from cfngen.deploy.pipeline import Settings, package_functions
 
     for stack in select_stacks(stacks_dir, stacks):
-        for p in package_functions(stack, Settings(exclude=exclude)):
+        for p in package_functions(stack, Settings(exclude=exclude), echo_io(err=True)):
             click.echo(f"{stack.name}.{p.function}: {_shown(p.path)} code {p.sha256[:12]} ({p.size:,} bytes)")
             if verbose:
                 for item in p.left_out:

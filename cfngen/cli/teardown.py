@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from cfngen.cli.options import aws_options, aws_session, common_options, complete_stacks, echo_io, select_stacks
-from cfngen.cli.progress import progress
 from cfngen.cli.ship import CONCURRENCY_OPTION
 from cfngen.errors import UsageError
 from cfngen.interrupts import sigterm_as_interrupt
@@ -59,8 +58,5 @@ def delete(
     ):
         raise click.Abort()
     with aws_session(region, profile, endpoint_url, local) as aws, sigterm_as_interrupt():
-        if len(names) == 1:  # one stack: a spinner while it goes
-            with progress(f"deleting {names[0]}"):
-                delete_all(aws, names, echo_io(), timeout=timeout)
-            return
+        # A spinner while a stack's delete is waited for, when one runs at a time (events.wait, cli/progress.py).
         delete_all(aws, names, echo_io(), timeout=timeout, concurrency=concurrency)

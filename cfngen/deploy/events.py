@@ -8,11 +8,13 @@ past them is skipped: it never fails a deploy.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -46,6 +48,9 @@ class Io:
     style: Callable[[str, str | None], str] = lambda text, _colour: text
     token: Callable[[], str] = new_token
     now: Callable[[], dt.datetime] = utc_now  # wall clock, compared with event timestamps
+    # A long step (packaging with its dependency installs, an upload, waiting on a stack): the CLI shows a spinner
+    # with the elapsed time on a terminal, a plain line with the time taken in CI logs (cli/progress.py).
+    step: Callable[[str], AbstractContextManager[None]] = lambda _label: contextlib.nullcontext()
 
 
 def delays(rng: random.Random, first: float = 0.05, cap: float = 5.0, factor: float = 1.5) -> Iterator[float]:
@@ -125,6 +130,11 @@ def first_failure(events: list[Event]) -> Event | None:
 
 def wait(cfn: CloudFormationClient, stream: EventStream, io: Io, *, timeout: float | None) -> str:
     """Poll until the stack leaves *_IN_PROGRESS, printing events; returns the final status."""
+    with io.step(f"{stream.stack}: waiting for CloudFormation"):
+        return _wait(cfn, stream, io, timeout=timeout)
+
+
+def _wait(cfn: CloudFormationClient, stream: EventStream, io: Io, *, timeout: float | None) -> str:
     deadline = None if timeout is None else io.clock() + timeout
     status = "an operation in progress"
     for delay in delays(io.rng):

@@ -17,6 +17,7 @@ threads are done. No new stack starts after it.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import threading
 import time
@@ -85,7 +86,8 @@ class Shared:
 
 def stack_io(io: Io, name: str, stop: Stop, lock: threading.Lock, *, prefix: bool) -> Io:
     """The run's Io for one stack's thread: its sleep stops at Ctrl-C; with `prefix` (several stacks at once),
-    each line starts with the stack's name (once: lines that already do are left alone)."""
+    each line starts with the stack's name (once: lines that already do are left alone) and long steps show no
+    spinner (several would draw over each other: the events and the summary say what happened)."""
 
     def echo(line: str) -> None:
         if prefix and not line.startswith(f"{name}: "):
@@ -101,7 +103,8 @@ def stack_io(io: Io, name: str, stop: Stop, lock: threading.Lock, *, prefix: boo
             io.sleep(seconds)
             stop.check()
 
-    return dataclasses.replace(io, echo=echo, sleep=sleep)
+    step = (lambda _label: contextlib.nullcontext()) if prefix else io.step
+    return dataclasses.replace(io, echo=echo, sleep=sleep, step=step)
 
 
 def run(

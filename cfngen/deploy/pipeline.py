@@ -15,6 +15,8 @@ code or template is uploaded, and the change sets name the keys the zips would g
 from __future__ import annotations
 
 import base64
+import contextlib
+import dataclasses
 import functools
 import json
 import threading
@@ -114,20 +116,23 @@ class LintGate:
         self.passed = True
 
 
-def package_functions(stack: Stack, settings: Settings) -> list[Packaged]:
+def package_functions(stack: Stack, settings: Settings, io: Io | None = None) -> list[Packaged]:
+    """Each function's zip; `io` shows the step (installing dependencies can take minutes)."""
     from cfngen.package import package
 
+    io = io or Io()
     out = []
     for fn in stack.functions:
-        art = package(
-            fn.code,
-            runtime=fn.runtime,
-            architecture=fn.architecture,
-            exclude=settings.exclude,
-            build_dir=settings.work_dir / "build",
-            cache_dir=settings.work_dir / "cache/deps",
-            project_dir=settings.work_dir.parent,  # its .gitignore files apply to the code
-        )
+        with io.step(f"{stack.name}: packaging {fn.name}"):
+            art = package(
+                fn.code,
+                runtime=fn.runtime,
+                architecture=fn.architecture,
+                exclude=settings.exclude,
+                build_dir=settings.work_dir / "build",
+                cache_dir=settings.work_dir / "cache/deps",
+                project_dir=settings.work_dir.parent,  # its .gitignore files apply to the code
+            )
         key = artifacts.artifact_key(settings.artifact_prefix, stack.name, art.sha256)
         out.append(Packaged(fn.name, art.path, art.sha256, art.size, key, art.left_out))
     return out
@@ -147,7 +152,8 @@ class Uploader:
             self._checked = True
         kms = self.settings.kms_key_id
         for p in packaged:
-            stored = artifacts.upload(s3, p.path, self.bucket, p.key, sha256_hex=p.sha256, kms_key_id=kms)
+            with self.io.step(f"{stack}: uploading {p.function} code ({p.size:,} bytes)"):
+                stored = artifacts.upload(s3, p.path, self.bucket, p.key, sha256_hex=p.sha256, kms_key_id=kms)
             self.io.echo(f"{stack}: {p.function} code {p.sha256[:12]} ({p.size:,} bytes) {stored}")
         if not artifacts.needs_url(text):
             return None
@@ -214,12 +220,14 @@ class Run:
 
     def all(self, stacks: Sequence[Stack], graph: Mapping[str, list[str]], concurrency: int) -> list[Result]:
         settings, options, io = self.settings, self.options, self.io
-        self.packaged = {s.name: package_functions(s, settings) for s in stacks}
+        self.packaged = {s.name: package_functions(s, settings, io) for s in stacks}
         # An alias's Version checks the code hash: it is passed for the functions that have one.
         self.aliased = {s.name: {fn.name for fn in s.functions if fn.alias is not None} for s in stacks}
         self.bucket = preview_bucket(self.aws, settings) if options.dry_run else artifact_bucket(self.aws, settings, io)
-        self.upload = None if options.dry_run else Uploader(self.aws, self.bucket, settings, io)
         self.prefix = concurrency > 1 and len(stacks) > 1
+        # Uploads run in the stacks' threads: with several at once, no spinner (they would draw over each other).
+        threaded = dataclasses.replace(io, step=lambda _label: contextlib.nullcontext()) if self.prefix else io
+        self.upload = None if options.dry_run else Uploader(self.aws, self.bucket, settings, threaded)
         if concurrency > 1:
             self.aws.client("cloudformation")  # every stack needs it: made now, not while the other threads wait
             self.aws = parallel.Shared(self.aws)
