@@ -23,7 +23,9 @@ from cfngen.definitions.queues import SqsQueue
 from cfngen.definitions.refs import Reference, Value, check_value, sample
 from cfngen.definitions.rules import EventRule
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, SnsTopic, Source
+from cfngen.definitions.tags import check_tags
 from cfngen.definitions.triggers import EVENT_SOURCE_OPTIONS, EventSourceOptions, Trigger, new_trigger
+from cfngen.definitions.vpc import Vpc
 
 if TYPE_CHECKING:
     from cfngen.definitions.stack import Stack
@@ -51,6 +53,8 @@ class Function:
     # where Lambda sends asynchronous invocations that failed every retry
     on_failure: str | SnsTopic | SqsQueue | None = None
     function_name: Value | None = None  # a fixed physical name; None: CloudFormation generates one
+    tags: Mapping[str, str] = field(default_factory=dict)  # added to the stack's on its function, role and log group
+    vpc: Vpc | None = None  # the subnets and security groups it runs in
     triggers: list[Trigger] = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)  # from table.grant_read(fn) and the like
 
@@ -116,6 +120,8 @@ def define_function(
     kms_key: str | None,
     on_failure: str | SnsTopic | SqsQueue | None,
     function_name: Value | None = None,
+    tags: Mapping[str, str] | None = None,
+    vpc: Vpc | None = None,
 ) -> Function:
     """A Function whose every field passed its check (`w` names the function being defined)."""
     stack = w.stack
@@ -148,7 +154,17 @@ def define_function(
         kms_key=None if kms_key is None else w.arn("kms_key", kms_key, ("kms-key",)),
         on_failure=None if on_failure is None else _destination(w, on_failure),
         function_name=None if function_name is None else _function_name(w, function_name),
+        tags=check_tags(w, "tags", {} if tags is None else tags, inherited=stack.tags),
+        vpc=None if vpc is None else _vpc(w, vpc),
     )
+
+
+def _vpc(w: Where, vpc: object) -> Vpc:
+    if not isinstance(vpc, Vpc):
+        raise w.fail("vpc", f"{vpc!r} is not allowed; allowed: Vpc(subnet_ids=[...], security_group_ids=[...])")
+    for value in (*vpc.subnet_ids, *vpc.security_group_ids):
+        check_value(w, "vpc", value)
+    return vpc
 
 
 def _function_name(w: Where, value: object) -> Value:

@@ -21,6 +21,8 @@ from cfngen.definitions.queues import SqsQueue
 from cfngen.definitions.refs import Reference, Value
 from cfngen.definitions.rules import EventBus, EventRule
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, SnsTopic, Source
+from cfngen.definitions.tags import check_tags
+from cfngen.definitions.vpc import Vpc
 from cfngen.errors import SpecError
 from cfngen.names import Owner
 
@@ -35,7 +37,15 @@ T = TypeVar("T")
 class Stack:
     """One CloudFormation stack. Every module-level Stack in stacks/*.py is discovered by the CLI."""
 
-    def __init__(self, name: str, description: str | None = None, *, base_dir: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        description: str | None = None,
+        *,
+        base_dir: str | Path | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        """`tags` go on every resource of the stack that takes tags, and on the stack itself at deploy."""
         caller = sys._getframe(1).f_globals.get("__file__")
         self.file: Path | None = Path(caller).resolve() if caller else None
         if base_dir is not None and not isinstance(base_dir, (str, Path)):
@@ -59,6 +69,7 @@ class Stack:
         if description is not None:
             Where(self).text("description", description, max_len=1024)
         self.description = description
+        self.tags = check_tags(Where(self), "tags", {} if tags is None else tags)
         self.functions: list[Function] = []
         self.sources: list[Source] = []
         self.buses: list[EventBus] = []
@@ -151,6 +162,8 @@ class Stack:
         kms_key: str | None = None,
         on_failure: str | SnsTopic | SqsQueue | None = None,
         function_name: Value | None = None,
+        tags: Mapping[str, str] | None = None,
+        vpc: Vpc | None = None,
         **unknown: Any,
     ) -> Function:
         """A Lambda function with its role, log group and code parameters.
@@ -159,7 +172,9 @@ class Stack:
         `on_failure` (an SQS queue or SNS topic ARN, or a topic or queue of this stack) receives asynchronous
         invocations that failed every retry. `environment` values and `function_name` may be references
         (`table.name`, `queue.url`, a stack parameter, composed with +); `function_name` fixes the physical name
-        (up to 64 letters, digits, '-' or '_' for every value of its placeholders and parameters).
+        (up to 64 letters, digits, '-' or '_' for every value of its placeholders and parameters). `tags` are added
+        to the stack's on the function, its role and its log group; `vpc` (`Vpc(subnet_ids=[...],
+        security_group_ids=[...])`) attaches it to a VPC, with the network-interface permissions Lambda needs.
         """
         Where(self, str(name)).reject_unknown(unknown, FUNCTION_OPTIONS, "stack.function")
         w = self._resource(Owner.FUNCTION, name, f"the function {name}")
@@ -183,6 +198,8 @@ class Stack:
             kms_key=kms_key,
             on_failure=on_failure,
             function_name=function_name,
+            tags=tags,
+            vpc=vpc,
         )
         self.functions.append(fn)
         return fn

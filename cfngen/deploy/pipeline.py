@@ -157,6 +157,19 @@ def user_parameters(
     return {name: {k: v for k, v in given.items() if k in keys} for name, keys in declared.items()}
 
 
+def stack_tags(stack: Stack, given: Mapping[str, str]) -> dict[str, str]:
+    """The stack's tags: `Stack(tags=...)` with `--tag` added, `--tag` winning on a shared key; AWS's tag rules."""
+    from cfngen.definitions.tags import PER_RESOURCE, problem
+
+    for key, value in given.items():
+        if (found := problem(key, value)) is not None:
+            raise UsageError(f"--tag {key}={value}: {found}")
+    tags = {**stack.tags, **given}
+    if len(tags) > PER_RESOURCE:
+        raise UsageError(f"{stack.name}: {len(tags)} stack tags with --tag; allowed: at most {PER_RESOURCE}")
+    return {k: tags[k] for k in sorted(tags)}
+
+
 def deploy_all(
     aws: AwsClients,
     stacks: Sequence[Stack],
@@ -199,7 +212,7 @@ def _deploy_each(
             stack=name,
             template=texts[name],
             parameters={**code, **per_stack[name]},
-            tags=dict(settings.tags),
+            tags=stack_tags(stack, settings.tags),
             explicit=frozenset(per_stack[name]),
             termination_protection=settings.termination_protection,
             upload=None if upload is None else functools.partial(upload, name, packaged[name], texts[name]),
