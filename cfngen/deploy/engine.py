@@ -133,9 +133,7 @@ def deploy_stack(aws: AwsClients, target: Target, options: Options, io: Io) -> R
     previous: dict[str, Any] | None = None
     if current is not None:
         previous = stacks.deployed_template(cfn, name)
-        parameters, notes = compare.keep_deployed_switches(
-            current, previous, template, target.parameters, target.explicit
-        )
+        parameters, notes = compare.keep_deployed(current, previous, template, target.parameters, target.explicit)
         found = compare.differences(current, previous, template, parameters, target.tags)
     else:
         found = compare.differences(None, None, template, parameters, target.tags)
@@ -243,7 +241,7 @@ def _change_set(
             stack=target.stack,
             name=token,
             change_set_type=change_set_type,
-            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(parameters.items())],
+            Parameters=compare.sent(parameters, template),
             Capabilities=stacks.capabilities(template),
             Tags=[{"Key": k, "Value": v} for k, v in sorted(target.tags.items())],
             **body,

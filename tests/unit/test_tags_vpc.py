@@ -97,7 +97,7 @@ def test_no_tags_no_tags_property() -> None:
     ],
 )
 def test_bad_stack_tags_are_spec_errors(tags: Any, message: str) -> None:
-    with pytest.raises(SpecError, match="tagged.tags") as caught:
+    with pytest.raises(SpecError, match=r"tagged\.tags") as caught:
         Stack("tagged", tags=tags)
     assert message in str(caught.value)
 
