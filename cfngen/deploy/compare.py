@@ -9,11 +9,13 @@ nor a diff reports a kept value as a change, and the notes say what was kept.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import dataclasses
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cfngen import names
+from cfngen import awsdata, names
+from cfngen.deploy.changeset import Row
 from cfngen.errors import UsageError
 
 if TYPE_CHECKING:
@@ -170,3 +172,38 @@ def _changes(
         for k in keys
         if deployed.get(k) != sending.get(k)
     )
+
+
+def replacements(
+    rows: Sequence[Row], deployed: Mapping[str, Any] | None, template: Mapping[str, Any]
+) -> tuple[Row, ...]:
+    """Change-set rows, a Modify that carries no Replacement (moto's never do: probe
+    test_change_set_rows_carry_no_replacement) marked as one when the template changes a property CloudFormation can
+    only set on a new resource (its type's createOnlyProperties, `awsdata.create_only`: a fixed `FunctionName`,
+    `QueueName`, `TableName`...). AWS's own Replacement is kept as it is."""
+    before = (deployed or {}).get("Resources", {})
+    after = template.get("Resources", {})
+
+    def replaced(logical_id: str) -> bool:
+        old, new = before.get(logical_id), after.get(logical_id)
+        if not isinstance(old, Mapping) or not isinstance(new, Mapping) or old.get("Type") != new.get("Type"):
+            return False
+        return any(
+            _at(old.get("Properties", {}), path) != _at(new.get("Properties", {}), path)
+            for path in awsdata.create_only(str(new.get("Type")))
+        )
+
+    return tuple(
+        dataclasses.replace(row, replacement="True")
+        if row.action == "Modify" and not row.replacement and replaced(row.logical_id)
+        else row
+        for row in rows
+    )
+
+
+def _at(properties: Any, path: Sequence[str]) -> Any:
+    for part in path:
+        if not isinstance(properties, Mapping):
+            return None
+        properties = properties.get(part)
+    return properties

@@ -161,6 +161,7 @@ def deploy_stack(aws: AwsClients, target: Target, options: Options, io: Io) -> R
     if created is None:
         io.echo(f"{name}: no changes")
         return finish(Outcome.NO_CHANGES, current)
+    created = dataclasses.replace(created, rows=compare.replacements(created.rows, previous, template))
     io.echo(f"{name}: change set ({created.type}, {len(created.rows)} change(s)):")
     for row in created.rows:
         io.echo(str(row))

@@ -55,3 +55,23 @@ def test_a_masked_no_echo_value_is_kept_as_use_previous_value() -> None:
     ]
     changed = differences(_current(Token="old", Stage="dev"), t, t, {"Token": "new"}, {}).parameters
     assert [(c.deployed, c.deploying) for c in changed] == [(MASKED, MASKED)]  # diff never prints a NoEcho value
+
+
+def test_a_changed_create_only_property_marks_a_row_as_a_replacement() -> None:
+    from cfngen.deploy.changeset import Row
+    from cfngen.deploy.compare import replacements
+
+    def fn(name: str, memory: int) -> dict[str, Any]:
+        return {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": name, "MemorySize": memory}}
+
+    old = {"Resources": {"A": fn("a", 128), "B": fn("b", 128), "C": fn("c", 128)}}
+    new = {"Resources": {"A": fn("a2", 128), "B": fn("b", 256), "C": fn("c2", 128)}}
+    rows = [Row("Modify", "A", "AWS::Lambda::Function", ""), Row("Modify", "B", "AWS::Lambda::Function", "")]
+    rows.append(Row("Modify", "C", "AWS::Lambda::Function", "False"))  # AWS's own answer is kept
+    marked = replacements(rows, old, new)
+    assert [(r.logical_id, r.replacement, r.symbol) for r in marked] == [
+        ("A", "True", "!"),
+        ("B", "", "~"),
+        ("C", "False", "~"),
+    ]
+    assert str(marked[0]) == "  ! A (AWS::Lambda::Function) (replacement)"
