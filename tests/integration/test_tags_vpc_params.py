@@ -3,11 +3,13 @@ server over HTTP.
 
 Stack tags reach the stack and its resources (a function's own tags and `--tag` win on a shared key); a VPC
 function gets its VpcConfig (one subnet: a warning at render and deploy, not an error); a `--parameter` set once is
-kept by the next deploy and shown as kept by `diff`; a changed `function_name` is shown as a replacement.
+kept by the next deploy and shown as kept by `diff`; a changed `function_name` is shown as a replacement; an SSM
+parameter path's grant is on the role.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import textwrap
 from pathlib import Path
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 BUCKET = "cfngen-tags-artifacts"
 STACK = """
-from cfngen import Stack, Vpc
+from cfngen import SsmParameter, Stack, Vpc
 
 stack = Stack("tv-payments", tags={"team": "payments", "cost-centre": "42"})
 stage = stack.parameter("Stage", default="dev", allowed=["dev", "prod", "test"])
@@ -37,6 +39,7 @@ api = stack.function(
     tags={"tier": "web", "team": "api"},
     vpc=Vpc(subnet_ids=[SUBNET], security_group_ids=[GROUP]),
 )
+SsmParameter.from_path("/tv/prod/").grant_read(api)
 """
 
 
@@ -101,6 +104,13 @@ def test_tags_reach_the_stack_and_its_resources_and_a_vpc_function_is_placed(pro
     assert logs.list_tags_log_group(logGroupName="/aws/lambda/tv-payments/Api")["tags"] == own
     lam = moto_reset.client("lambda")
     fn = lam.get_function(FunctionName="tv-api-dev")
+    policy = iam.get_role_policy(RoleName=role, PolicyName="function")["PolicyDocument"]
+    policy = ast.literal_eval(policy) if isinstance(policy, str) else policy  # moto: a Python repr of the dict
+    by_action = {a: st["Resource"] for st in policy["Statement"] for a in st["Action"]}
+    ssm = "arn:aws:ssm:us-east-1:123456789012:parameter/tv/prod"
+    assert by_action["ssm:GetParametersByPath"] == [ssm]
+    assert by_action["ssm:GetParameter"] == [ssm + "/*"]
+    assert by_action["ec2:DescribeNetworkInterfaces"] == ["*"]
     vpc = fn["Configuration"]["VpcConfig"]
     subnet = (project / "stacks/payments.py").read_text().split("subnet_ids=[")[1].split("]")[0].strip('"')
     assert vpc["SubnetIds"] == [subnet]

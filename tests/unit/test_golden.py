@@ -378,7 +378,7 @@ def case_wiring() -> Stack:
 @case
 def case_tags_vpc() -> Stack:
     """Stack tags on every taggable resource, a function's own tags (winning on a shared key), VPC functions: ids,
-    a parameter, one subnet (a warning, not an error)."""
+    a parameter, one subnet (a warning, not an error); an SSM parameter path granted."""
     stack = Stack("golden-tags-vpc", tags={"team": "payments", "cost-centre": "CC 42/a"}, base_dir=GOLDEN_DIR)
     subnet = stack.parameter("SecondSubnet", default="subnet-0123456789abcdef0")
     api = _fn(
@@ -388,6 +388,7 @@ def case_tags_vpc() -> Stack:
         vpc=Vpc(subnet_ids=["subnet-01234567", subnet], security_group_ids=["sg-89abcdef"]),
     )
     _fn(stack, "Single", vpc=Vpc(subnet_ids=["subnet-01234567"], security_group_ids=["sg-89abcdef"]))
+    SsmParameter.from_path("/golden/prod/").grant_read(api)
     api.add_event_source(stack.sqs_queue("Jobs"))
     api.add_event_source(stack.kinesis_stream("Clicks"), starting_position="LATEST")
     api.add_event_source(stack.sns_topic("Events"))

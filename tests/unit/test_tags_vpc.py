@@ -1,16 +1,18 @@
-"""Tags (stack and function) and VPC functions: AWS's rules as SpecErrors, the taggable-types table checked against
-cfn-lint's resource schemas, what the builders render, and the VPC permissions checked against cfn-lint's IAM data."""
+"""Tags (stack and function), VPC functions and SSM parameter paths: AWS's rules as SpecErrors, the taggable-types
+table checked against cfn-lint's resource schemas, what the builders render, and the VPC permissions checked against
+cfn-lint's IAM data."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cfngen import SpecError, Stack, Vpc, awsdata
+from cfngen import SpecError, SsmParameter, Stack, Vpc, awsdata
 from cfngen.builders.tags import TAGGABLE, UNTAGGABLE
 from cfngen.builders.triggers import notes
 from cfngen.definitions.vpc import ENI_ACTIONS
@@ -21,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CODE = ROOT / "tests/golden"
 SUBNETS = ["subnet-01234567", "subnet-89abcdef"]
 GROUPS = ["sg-01234567"]
+KEY = "arn:aws:kms:us-east-1:123456789012:key/12345678-1234-1234-1234-123456789012"
 
 
 def _schema(resource_type: str) -> dict[str, Any]:
@@ -193,3 +196,39 @@ def test_a_vpc_of_another_stacks_parameter_or_not_a_vpc_is_refused() -> None:
         _fn(stack, vpc=Vpc(subnet_ids=[other], security_group_ids=GROUPS))
     with pytest.raises(SpecError, match=r"vpc\.Two\.vpc: .* allowed: Vpc\(subnet_ids"):
         _fn(stack, "Two", vpc={"subnet_ids": SUBNETS})
+
+
+# ------------------------------------------------------------------------------------------- SSM paths
+
+
+def test_a_path_grants_get_parameters_by_path_on_it_and_get_parameter_under_it() -> None:
+    stack = Stack("ssm", base_dir=CODE)
+    api = _fn(stack)
+    settings = SsmParameter.from_path("/payments/prod/", kms_key=KEY)
+    assert settings.ident == "PaymentsProd"
+    settings.grant_read(api)
+    api_env = _fn(stack, "Other", environment={"PREFIX": settings.name})
+    assert api_env.environment["PREFIX"].text == "/payments/prod"
+    statements = _template(stack)["Resources"]["ApiRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    arn = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/payments/prod"
+    assert statements[1:] == [
+        {"Action": ["ssm:GetParametersByPath"], "Effect": "Allow", "Resource": [{"Fn::Sub": arn}]},
+        {"Action": ["ssm:GetParameter", "ssm:GetParameters"], "Effect": "Allow", "Resource": [{"Fn::Sub": arn + "/*"}]},
+        {"Action": ["kms:Decrypt"], "Effect": "Allow", "Resource": [KEY]},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/", "is the root: it would grant every parameter"),
+        ("///", "is the root"),
+        ("payments/prod", "is not an SSM parameter path; allowed: '/'-separated segments starting with '/'"),
+        (3, "is not an SSM parameter path"),
+        ("/payments prod/", "is not an SSM parameter name"),
+        ("/aws/service/", "starts with a prefix AWS reserves"),
+    ],
+)
+def test_bad_ssm_paths_are_spec_errors(path: Any, message: str) -> None:
+    with pytest.raises(SpecError, match=re.escape(message)):
+        SsmParameter.from_path(path)
