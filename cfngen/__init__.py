@@ -13,6 +13,7 @@ from cfngen.definitions import (
     SqsQueue,
     SsmParameter,
     Stack,
+    Vpc,
 )
 from cfngen.errors import CfngenError, SpecError
 
@@ -31,5 +32,6 @@ __all__ = [
     "SqsQueue",
     "SsmParameter",
     "Stack",
+    "Vpc",
 ]
 __version__ = "0.1.0"

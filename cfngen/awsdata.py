@@ -1,4 +1,5 @@
-"""Facts about AWS that cfn-lint ships and keeps current: Lambda's runtime calendar, IAM's action model.
+"""Facts about AWS that cfn-lint ships and keeps current: Lambda's runtime calendar, IAM's action model, which
+properties of a resource type CloudFormation can only set by replacing the resource.
 
 Read straight from cfn-lint's data files, without importing cfn-lint (half a second), so stack
 definitions stay fast and these tables live in one maintained place.
@@ -117,3 +118,19 @@ def action_takes_resources(action: str) -> bool:
         matching = [actions[a.partition(":")[2]] for a in expand(action)]
         return not matching or any(matching)
     return actions.get(name.lower(), True)
+
+
+@functools.cache
+def create_only(resource_type: str) -> tuple[tuple[str, ...], ...]:
+    """The properties of `resource_type` a change to which replaces the resource (its schema's
+    createOnlyProperties, as paths: ("FunctionName",), ("KeySchema",)); empty for a type cfn-lint does not know."""
+    spec = importlib.util.find_spec("cfnlint")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - cfn-lint is a dependency
+        raise RuntimeError("cfn-lint is not installed")
+    schemas = Path(next(iter(spec.submodule_search_locations))) / "data/schemas"
+    digest = json.loads((schemas / "providers/us-east-1.json").read_text()).get(resource_type)
+    if digest is None:
+        return ()
+    schema = json.loads((schemas / f"resources/{digest}.json").read_text())
+    paths = (p.split("/")[2:] for p in schema.get("createOnlyProperties", []) if p.startswith("/properties/"))
+    return tuple(sorted(tuple(p) for p in paths if p and "*" not in p))

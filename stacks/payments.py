@@ -4,12 +4,16 @@ The Api function writes to a table the stack creates, reads a bucket, sends to a
 reads a secret that exists outside the stack. Each of them reaches the function twice: its name, URL or ARN in the
 environment (rendered as Ref / Fn::GetAtt / Fn::Sub, never written out), and a grant with the exact actions,
 scoped to exactly that resource. The Stage parameter (`cfngen deploy --parameter Stage=prod`) reaches the
-function's environment and its fixed name.
+function's environment and its fixed name, and is kept by later deploys until `--parameter` sets it again.
 """
 
 from cfngen import Secret, Stack
 
-stack = Stack("cfngen-demo-payments", description="cfngen example: a function wired to a table, bucket, queue, topic")
+stack = Stack(
+    "cfngen-demo-payments",
+    description="cfngen example: a function wired to a table, bucket, queue, topic",
+    tags={"team": "payments"},  # on every resource that takes tags, and on the stack itself at deploy
+)
 stage = stack.parameter("Stage", default="dev", allowed=["dev", "prod"], description="Deployment stage")
 accounts = stack.dynamodb_table("Accounts", partition_key="id")
 receipts = stack.s3_bucket("Receipts")

@@ -9,6 +9,7 @@ from cfngen.builders.function import add_function
 from cfngen.builders.grants import add_imports, add_parameters
 from cfngen.builders.rules import add_bus
 from cfngen.builders.sources import add_source
+from cfngen.builders.tags import add_tags
 from cfngen.builders.triggers import add_sources_policy, add_trigger
 from cfngen.definitions import Stack
 
@@ -31,6 +32,7 @@ def build(stack: Stack) -> Template:
     for trigger in stack.triggers:
         add_trigger(t, trigger)
     add_imports(t, stack)
+    add_tags(t, stack)  # last: every resource is in the template
     limits.check(t)
     t.sealed = True
     return t

@@ -23,9 +23,11 @@ from troposphere import iam as tiam
 from cfngen import names
 from cfngen.builders import iam, scanner
 from cfngen.builders.grants import grant_statements
-from cfngen.definitions import EventBus, Function, RuleTrigger, S3Trigger, SnsTopic, SnsTrigger, SqsQueue
+from cfngen.definitions import EventBus, Function, RuleTrigger, S3Trigger, SnsTopic, SnsTrigger, SqsQueue, Stack, Vpc
 from cfngen.definitions.checks import ARN
 from cfngen.definitions.function import Destination
+from cfngen.definitions.refs import literal
+from cfngen.definitions.vpc import ENI_ACTIONS
 
 
 def add_function(t: Template, fn: Function) -> None:
@@ -78,6 +80,11 @@ def add_function(t: Template, fn: Function) -> None:
         props["DeadLetterConfig"] = lam.DeadLetterConfig(TargetArn=iam.value(fn.dead_letter_arn))
     if fn.layers:
         props["Layers"] = [iam.value(arn) for arn in fn.layers]
+    if fn.vpc is not None:
+        props["VpcConfig"] = lam.VPCConfig(
+            SubnetIds=[iam.value(i) for i in fn.vpc.subnet_ids],
+            SecurityGroupIds=[iam.value(i) for i in fn.vpc.security_group_ids],
+        )
     function = t.add_resource(lam.Function(names.function(n), **props))
     scanner.skip(function, *_waivers(fn))
     if fn.alias is not None:
@@ -140,6 +147,8 @@ def _runtime_statements(fn: Function) -> list[iam.Statement]:
         statements.append(iam.allow("kms", ["Decrypt"], [iam.value(fn.kms_key)]))
     if fn.tracing == "Active":
         statements.append(iam.allow("xray", ["PutTelemetryRecords", "PutTraceSegments"], ["*"]))
+    if fn.vpc is not None:
+        statements.extend(_vpc_statements(fn.vpc))
     statements.extend(iam.user_statement(st) for st in fn.policies)
     statements.extend(grant_statements(fn))
     return statements
@@ -207,9 +216,33 @@ def _destination(dest: Destination) -> object:
     return iam.value(dest)
 
 
+def _vpc_statements(vpc: Vpc) -> list[iam.Statement]:
+    """Lambda's network interfaces (definitions/vpc.ENI_ACTIONS): describing them on `*` (IAM cannot scope it),
+    creating them only in the function's subnets and security groups, managing the account's interfaces."""
+    ec2 = "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:"
+    interfaces = iam.value(ec2 + "network-interface/*")
+    placed = [iam.value(literal(ec2 + "subnet/", "a subnet's ARN") + i) for i in vpc.subnet_ids]
+    placed += [iam.value(literal(ec2 + "security-group/", "a group's ARN") + i) for i in vpc.security_group_ids]
+    return [
+        iam.allow("ec2", ENI_ACTIONS["describe"], ["*"]),
+        iam.allow("ec2", ENI_ACTIONS["create"], [interfaces, *placed]),
+        iam.allow("ec2", ENI_ACTIONS["manage"], [interfaces]),
+    ]
+
+
+def notes(stack: Stack) -> list[str]:
+    """Warnings about a stack's functions, shown by render and deploy (not errors)."""
+    return [
+        f"warning: {fn.name} runs in {len(fn.vpc.subnet_ids)} subnet (one Availability Zone): when that zone fails, "
+        "so does the function; give vpc= at least two subnets in different zones"
+        for fn in stack.functions
+        if fn.vpc is not None and len(fn.vpc.subnet_ids) < 2
+    ]
+
+
 def _waivers(fn: Function) -> list[str]:
     """The checkov checks this function fails by design, named in builders/scanner.py with the reason."""
-    waivers = ["no-vpc"]
+    waivers = [] if fn.vpc is not None else ["no-vpc"]
     if fn.reserved_concurrency is None:
         waivers.append("no-reserved-concurrency")
     if fn.dead_letter_arn is None:

@@ -275,8 +275,10 @@ def s3_notifications(stack: Stack, bucket: S3Bucket) -> tuple[list[s3.LambdaConf
 
 
 def notes(stack: Stack) -> list[str]:
-    """What a human must do by hand after deploying: shown by render and deploy."""
-    return [
+    """What a human must do by hand after deploying, and warnings about the stack: shown by render and deploy."""
+    from cfngen.builders.function import notes as function_notes
+
+    return function_notes(stack) + [
         f"{tr.name}: " + EXISTING_BUCKET_NOTE.format(bucket=_bucket_label(tr.source), events=", ".join(tr.events))
         for tr in stack.triggers
         if isinstance(tr, S3Trigger) and tr.source.existing and tr.via == "s3"

@@ -56,6 +56,7 @@ from cfngen.definitions.triggers import (
     SqsTrigger,
     Trigger,
 )
+from cfngen.definitions.vpc import Vpc
 
 __all__ = [
     "ACTIONS",
@@ -96,4 +97,5 @@ __all__ = [
     "SsmParameter",
     "Stack",
     "Trigger",
+    "Vpc",
 ]

@@ -23,7 +23,9 @@ from cfngen.definitions.queues import SqsQueue, check_remote_consumer
 from cfngen.definitions.refs import Reference, Value, check_value, sample
 from cfngen.definitions.rules import EventBus, EventRule
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, SnsTopic, Source
+from cfngen.definitions.tags import check_tags
 from cfngen.definitions.triggers import EVENT_SOURCE_OPTIONS, EventSourceOptions, Trigger, new_trigger
+from cfngen.definitions.vpc import Vpc
 
 if TYPE_CHECKING:
     from cfngen.definitions.stack import Stack
@@ -61,6 +63,8 @@ class Function:
     max_retry_attempts: int | None = None  # retries of a failed asynchronous invocation (Lambda: 2)
     alias: str | None = None  # a Version published per code change and this alias on it; triggers target the alias
     provisioned_concurrency: int | None = None  # on the alias
+    tags: Mapping[str, str] = field(default_factory=dict)  # added to the stack's on its function, role and log group
+    vpc: Vpc | None = None  # the subnets and security groups it runs in
     triggers: list[Trigger] = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)  # from table.grant_read(fn) and the like
 
@@ -135,6 +139,8 @@ def define_function(
     max_retry_attempts: int | None = None,
     alias: str | None = None,
     provisioned_concurrency: int | None = None,
+    tags: Mapping[str, str] | None = None,
+    vpc: Vpc | None = None,
 ) -> Function:
     """A Function whose every field passed its check (`w` names the function being defined)."""
     stack = w.stack
@@ -176,6 +182,8 @@ def define_function(
         else w.int_range("max_retry_attempts", max_retry_attempts, 0, 2),
         alias=None if alias is None else _alias(w, alias),
         provisioned_concurrency=_provisioned(w, provisioned_concurrency, alias, reserved_concurrency),
+        tags=check_tags(w, "tags", {} if tags is None else tags, inherited=stack.tags),
+        vpc=None if vpc is None else _vpc(w, vpc),
     )
 
 
@@ -196,6 +204,14 @@ def _provisioned(w: Where, value: object, alias: object, reserved: object) -> in
         raise w.fail("provisioned_concurrency", f"{checked} is above reserved_concurrency {reserved}; "
                      f"allowed: 1 to {reserved}")  # fmt: skip
     return checked
+
+
+def _vpc(w: Where, vpc: object) -> Vpc:
+    if not isinstance(vpc, Vpc):
+        raise w.fail("vpc", f"{vpc!r} is not allowed; allowed: Vpc(subnet_ids=[...], security_group_ids=[...])")
+    for value in (*vpc.subnet_ids, *vpc.security_group_ids):
+        check_value(w, "vpc", value)
+    return vpc
 
 
 def _function_name(w: Where, value: object) -> Value:

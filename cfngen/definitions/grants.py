@@ -40,6 +40,7 @@ ACTIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("kinesis", "write"): ("DescribeStreamSummary", "ListShards", "PutRecord", "PutRecords"),
     ("secretsmanager", "read"): ("DescribeSecret", "GetSecretValue"),
     ("ssm", "read"): ("GetParameter", "GetParameters"),
+    ("ssm", "read_path"): ("GetParametersByPath",),  # on the path itself; GetParameter(s) on what is under it
     # A customer-managed key: reading data encrypted with it, and writing (which makes data keys).
     ("kms", "decrypt"): ("Decrypt",),
     ("kms", "encrypt"): ("Decrypt", "Encrypt", "GenerateDataKey"),  # a table's items

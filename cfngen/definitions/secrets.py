@@ -77,12 +77,14 @@ class Secret:
 
 @dataclass(frozen=True, eq=False)
 class SsmParameter:
-    """An existing SSM parameter (`SsmParameter.from_name`), in the stack's account and region."""
+    """An existing SSM parameter (`SsmParameter.from_name`), or every parameter under a path
+    (`SsmParameter.from_path`), in the stack's account and region."""
 
     ident: str
-    parameter_name: str
+    parameter_name: str  # a path without its trailing '/' for from_path
     kms_key: str | None = None
     label: str = "SSM parameter"
+    path: bool = False
 
     @property
     def stack(self) -> Stack | None:
@@ -109,6 +111,22 @@ class SsmParameter:
             check_existing_arn(kms_key, "kms-key", "SsmParameter.from_name")
         return cls(existing_name(name, parameter_name), parameter_name, kms_key)
 
+    @classmethod
+    def from_path(cls, path: str, name: str | None = None, *, kms_key: str | None = None) -> SsmParameter:
+        """Every parameter under `path` (`/payments/prod/`): `grant_read` allows GetParametersByPath on the path
+        and GetParameter(s) on the parameters under it, at any depth; `.name` is the path (for the function's
+        environment). `kms_key`: the customer-managed key of its SecureStrings."""
+        where = "SsmParameter.from_path"
+        trimmed = path.rstrip("/") if isinstance(path, str) else path
+        if not isinstance(trimmed, str) or not path.startswith("/") or len(path) > 1011:
+            raise SpecError(f"{path!r} is not an SSM parameter path; allowed: '/'-separated segments starting with "
+                            "'/', e.g. /payments/prod/", resource=where)  # fmt: skip
+        if not trimmed:
+            raise SpecError(f"{path!r} is the root: it would grant every parameter of the account and region; "
+                            "allowed: a path of at least one segment, e.g. /payments/", resource=where)  # fmt: skip
+        found = cls.from_name(trimmed, name, kms_key=kms_key)  # the same checks as a name
+        return cls(found.ident, trimmed, kms_key, "SSM parameter path", path=True)
+
     @property
     def name(self) -> Reference:
         return literal(self.parameter_name, f"SSM parameter {self.ident}'s name")
@@ -122,8 +140,15 @@ class SsmParameter:
         )
 
     def grant_read(self, fn: object) -> Grant:
-        """GetParameter(s) on this parameter (and Decrypt on its key, when given)."""
+        """GetParameter(s) on this parameter (for a path: GetParametersByPath on it and GetParameter(s) under it),
+        and Decrypt on its key, when given."""
         return grant(self, self.ident, fn, "read")
 
     def grant_statements(self, access: str) -> list[Statement]:
-        return [Statement("ssm", ACTIONS["ssm", "read"], (self.arn,)), *kms(self.kms_key, "decrypt")]
+        if not self.path:
+            return [Statement("ssm", ACTIONS["ssm", "read"], (self.arn,)), *kms(self.kms_key, "decrypt")]
+        return [
+            Statement("ssm", ACTIONS["ssm", "read_path"], (self.arn,)),
+            Statement("ssm", ACTIONS["ssm", "read"], (self.arn + "/*",)),
+            *kms(self.kms_key, "decrypt"),
+        ]

@@ -22,6 +22,8 @@ from cfngen.definitions.queues import SqsQueue
 from cfngen.definitions.refs import Reference, Value
 from cfngen.definitions.rules import EventBus, EventRule
 from cfngen.definitions.sources import DynamoDBTable, KinesisStream, SnsTopic, Source
+from cfngen.definitions.tags import check_tags
+from cfngen.definitions.vpc import Vpc
 from cfngen.errors import SpecError
 from cfngen.names import Owner
 
@@ -36,7 +38,15 @@ T = TypeVar("T")
 class Stack:
     """One CloudFormation stack. Every module-level Stack in stacks/*.py is discovered by the CLI."""
 
-    def __init__(self, name: str, description: str | None = None, *, base_dir: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        description: str | None = None,
+        *,
+        base_dir: str | Path | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        """`tags` go on every resource of the stack that takes tags, and on the stack itself at deploy."""
         caller = sys._getframe(1).f_globals.get("__file__")
         self.file: Path | None = Path(caller).resolve() if caller else None
         if base_dir is not None and not isinstance(base_dir, (str, Path)):
@@ -60,6 +70,7 @@ class Stack:
         if description is not None:
             Where(self).text("description", description, max_len=1024)
         self.description = description
+        self.tags = check_tags(Where(self), "tags", {} if tags is None else tags)
         self.functions: list[Function] = []
         self.sources: list[Source] = []
         self.buses: list[EventBus] = []
@@ -109,12 +120,10 @@ class Stack:
             self._names[logical_id] = what
 
     def import_reference(self, ref: Reference, w: Where, fld: str) -> Reference:
-        """Another stack's value as this stack's: parameters filled at deploy (definitions/imports.py)."""
-        return import_reference(self, ref, w, fld)
+        return import_reference(self, ref, w, fld)  # another stack's value as this stack's (definitions/imports.py)
 
     def bind(self, source: T) -> T:
-        """`source` as this stack uses it: another stack's source becomes an imported view."""
-        return bind(self, source)  # type: ignore[no-any-return]
+        return bind(self, source)  # type: ignore[no-any-return]  # another stack's source as an imported view
 
     def _adopt(self, source: Source) -> None:
         """Existing sources join the stack's namespace when first used; created ones already did."""
@@ -167,6 +176,8 @@ class Stack:
         max_retry_attempts: int | None = None,
         alias: str | None = None,
         provisioned_concurrency: int | None = None,
+        tags: Mapping[str, str] | None = None,
+        vpc: Vpc | None = None,
         **unknown: Any,
     ) -> Function:
         """A Lambda function with its role, log group and code parameters.
@@ -178,7 +189,9 @@ class Stack:
         and `function_name` may be references (`table.name`, `queue.url`, a stack parameter, composed with +);
         `function_name` fixes the physical name (up to 64 letters, digits, '-' or '_' for every value of its
         placeholders and parameters). `alias` publishes a version per code change with an alias on it that every
-        trigger, invoke and smoke test targets; `provisioned_concurrency` is set on that alias.
+        trigger, invoke and smoke test targets; `provisioned_concurrency` is set on that alias. `tags` are added to
+        the stack's on the function, its role and its log group; `vpc` (`Vpc(subnet_ids=[...],
+        security_group_ids=[...])`) attaches it to a VPC, with the network-interface permissions Lambda needs.
         """
         Where(self, str(name)).reject_unknown(unknown, FUNCTION_OPTIONS, "stack.function")
         w = self._resource(Owner.FUNCTION, name, f"the function {name}")
@@ -207,6 +220,8 @@ class Stack:
             max_retry_attempts=max_retry_attempts,
             alias=alias,
             provisioned_concurrency=provisioned_concurrency,
+            tags=tags,
+            vpc=vpc,
         )
         self.functions.append(fn)
         return fn

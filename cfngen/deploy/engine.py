@@ -134,9 +134,7 @@ def deploy_stack(aws: AwsClients, target: Target, options: Options, io: Io) -> R
     previous: dict[str, Any] | None = None
     if current is not None:
         previous = stacks.deployed_template(cfn, name)
-        parameters, notes = compare.keep_deployed_switches(
-            current, previous, template, target.parameters, target.explicit
-        )
+        parameters, notes = compare.keep_deployed(current, previous, template, target.parameters, target.explicit)
         found = compare.differences(current, previous, template, parameters, target.tags)
     else:
         found = compare.differences(None, None, template, parameters, target.tags)
@@ -164,6 +162,7 @@ def deploy_stack(aws: AwsClients, target: Target, options: Options, io: Io) -> R
     if created is None:
         io.echo(f"{name}: no changes")
         return finish(Outcome.NO_CHANGES, current)
+    created = dataclasses.replace(created, rows=compare.replacements(created.rows, previous, template))
     io.echo(f"{name}: change set ({created.type}, {len(created.rows)} change(s)):")
     for row in created.rows:
         io.echo(str(row))
@@ -244,7 +243,7 @@ def _change_set(
             stack=target.stack,
             name=token,
             change_set_type=change_set_type,
-            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(parameters.items())],
+            Parameters=compare.sent(parameters, template),
             Capabilities=stacks.capabilities(template),
             Tags=[{"Key": k, "Value": v} for k, v in sorted(target.tags.items())],
             **body,

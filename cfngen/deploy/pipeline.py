@@ -174,6 +174,19 @@ def user_parameters(
     return {name: {k: v for k, v in given.items() if k in keys} for name, keys in declared.items()}
 
 
+def stack_tags(stack: Stack, given: Mapping[str, str]) -> dict[str, str]:
+    """The stack's tags: `Stack(tags=...)` with `--tag` added, `--tag` winning on a shared key; AWS's tag rules."""
+    from cfngen.definitions.tags import PER_RESOURCE, problem
+
+    for key, value in given.items():
+        if (found := problem(key, value)) is not None:
+            raise UsageError(f"--tag {key}={value}: {found}")
+    tags = {**stack.tags, **given}
+    if len(tags) > PER_RESOURCE:
+        raise UsageError(f"{stack.name}: {len(tags)} stack tags with --tag; allowed: at most {PER_RESOURCE}")
+    return {k: tags[k] for k in sorted(tags)}
+
+
 def deploy_all(
     aws: AwsClients,
     stacks: Sequence[Stack],
@@ -223,6 +236,7 @@ class Run:
         self.packaged = {s.name: package_functions(s, settings, io) for s in stacks}
         # An alias's Version checks the code hash: it is passed for the functions that have one.
         self.aliased = {s.name: {fn.name for fn in s.functions if fn.alias is not None} for s in stacks}
+        self.tags = {s.name: stack_tags(s, settings.tags) for s in stacks}
         self.bucket = preview_bucket(self.aws, settings) if options.dry_run else artifact_bucket(self.aws, settings, io)
         self.prefix = concurrency > 1 and len(stacks) > 1
         # Uploads run in the stacks' threads: with several at once, no spinner (they would draw over each other).
@@ -256,7 +270,7 @@ class Run:
             stack=name,
             template=self.texts[name],
             parameters={**code, **self.per_stack[name], **imported},
-            tags=dict(self.settings.tags),
+            tags=self.tags[name],
             explicit=frozenset(self.per_stack[name]),
             termination_protection=self.settings.termination_protection,
             upload=None if self.upload is None else functools.partial(self.upload, name, packaged, self.texts[name]),

@@ -1485,3 +1485,28 @@ def test_mapping_from_a_consumer_arn_is_refused(moto_reset: Any) -> None:
             FunctionName="probe-fn", EventSourceArn=consumer_arn, StartingPosition="LATEST"
         )
     assert error_of(info) == ("ResourceNotFoundException", "Invalid EventSourceArn")
+
+
+def test_lambda_function_tags_are_dropped(moto_reset: Any) -> None:
+    """moto: an `AWS::Lambda::Function`'s Tags are dropped (its CloudFormation model passes a fixed list of
+    properties to CreateFunction, Tags not among them), while a role's and a log group's Tags are applied. AWS tags
+    the function.
+
+    Depends on it: tests/integration/test_tags_vpc_params.py checks a function's tags on its role and log group
+    (the golden and unit tests check them on the function itself).
+    """
+    cf = moto_reset.client("cloudformation")
+    tags = [{"Key": "team", "Value": "payments"}]
+    role = {**ROLE, "Properties": {**ROLE["Properties"], "Tags": tags}}
+    fn = {**FUNCTION, "Properties": {**FUNCTION["Properties"], "Tags": tags}}
+    group = {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/probe/tags", "Tags": tags}}
+    change_set_by_create(cf, "tags", {"Resources": {"Role": role, "Fn": fn, "Group": group}})
+    assert stack(cf, "tags")["StackStatus"] == "CREATE_COMPLETE"
+    assert moto_reset.client("lambda").get_function(FunctionName="probe-fn").get("Tags", {}) == {}
+    logs = moto_reset.client("logs")
+    assert logs.list_tags_log_group(logGroupName="/probe/tags")["tags"] == {"team": "payments"}
+    iam = moto_reset.client("iam")
+    role_name = cf.describe_stack_resource(StackName="tags", LogicalResourceId="Role")["StackResourceDetail"][
+        "PhysicalResourceId"
+    ]
+    assert iam.list_role_tags(RoleName=role_name)["Tags"] == tags
