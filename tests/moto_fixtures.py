@@ -19,6 +19,7 @@ import os
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.error
 import urllib.request
@@ -188,3 +189,35 @@ def as_a_user(monkeypatch: pytest.MonkeyPatch, project: Path, endpoint_url: str)
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+ECHO_HANDLER = "def handler(event, context):\n    return event\n"
+
+
+def user_project(
+    root: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    moto: MotoServer,
+    stacks: dict[str, str],
+    *,
+    code: str = "hello",
+    bucket: str | None = None,
+) -> Path:
+    """A project made as the README says, outside the repo: pyproject.toml, the stack files (name -> text,
+    dedented), one function's code under stacks/functions/<code>; then `as_a_user` in it, and the artifact
+    bucket the tests deploy with created on the server."""
+    (root / "pyproject.toml").write_text("[tool.cfngen]\n")
+    (root / "stacks/functions" / code).mkdir(parents=True)
+    (root / "stacks/functions" / code / "app.py").write_text(ECHO_HANDLER)
+    for name, text in stacks.items():
+        (root / "stacks" / name).write_text(textwrap.dedent(text))
+    as_a_user(monkeypatch, root, moto.endpoint_url)
+    if bucket is not None:
+        moto.client("s3").create_bucket(Bucket=bucket)
+    return root
+
+
+def stack_resources(moto: MotoServer, stack: str) -> dict[str, str]:
+    """A deployed stack's logical id -> physical id (the entries moto lists without an id left out)."""
+    listed = moto.client("cloudformation").list_stack_resources(StackName=stack)["StackResourceSummaries"]
+    return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in listed if r.get("PhysicalResourceId")}

@@ -8,13 +8,12 @@ it proves the value came from the deployed producer.
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from moto_fixtures import as_a_user
+from moto_fixtures import stack_resources, user_project
 
 from cfngen.cli import cli
 
@@ -43,16 +42,9 @@ worker.add_event_source(clicks, starting_position="LATEST", enabled=False)
 
 @pytest.fixture
 def project(tmp_path: Path, moto_reset: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[tool.cfngen]\n")
-    code = tmp_path / "stacks/functions/w"
-    code.mkdir(parents=True)
-    (code / "app.py").write_text("def handler(event, context):\n    return event\n")
     # a_workers.py sorts before orders.py: the consumer's file loads first and imports the producer's.
-    (tmp_path / "stacks/a_workers.py").write_text(textwrap.dedent(CONSUMER))
-    (tmp_path / "stacks/orders.py").write_text(textwrap.dedent(PRODUCER))
-    as_a_user(monkeypatch, tmp_path, moto_reset.endpoint_url)
-    moto_reset.client("s3").create_bucket(Bucket=BUCKET)
-    return tmp_path
+    files = {"a_workers.py": CONSUMER, "orders.py": PRODUCER}
+    return user_project(tmp_path, monkeypatch, moto_reset, files, code="w", bucket=BUCKET)
 
 
 def run(*args: str) -> Result:
@@ -81,18 +73,11 @@ def test_consumer_mappings_and_environment_point_at_the_producers_resources(proj
     result = run("deploy", "--artifact-bucket", BUCKET, "xs-orders", "xs-workers")
     assert result.exit_code == 0, result.output
 
-    cfn, lam = moto_reset.client("cloudformation"), moto_reset.client("lambda")
-    resources = {
-        r["LogicalResourceId"]: r["PhysicalResourceId"]
-        for r in cfn.describe_stack_resources(StackName="xs-orders")["StackResources"]
-    }
+    lam = moto_reset.client("lambda")
+    resources = stack_resources(moto_reset, "xs-orders")
     table = moto_reset.client("dynamodb").describe_table(TableName=resources["AuditTable"])["Table"]
     stream = moto_reset.client("kinesis").describe_stream_summary(StreamName=resources["ClicksStream"])
-    function = next(
-        r["PhysicalResourceId"]
-        for r in cfn.describe_stack_resources(StackName="xs-workers")["StackResources"]
-        if r["LogicalResourceId"] == "WorkerFunction"
-    )
+    function = stack_resources(moto_reset, "xs-workers")["WorkerFunction"]
     mappings = {
         m["EventSourceArn"]: m for m in lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
     }

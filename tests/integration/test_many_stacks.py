@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from moto_fixtures import as_a_user
+from moto_fixtures import user_project
 
 from cfngen.cli import cli
 
@@ -46,16 +46,12 @@ def write(project: Path, file: str, text: str) -> None:
 
 @pytest.fixture
 def project(tmp_path: Path, moto_reset: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[tool.cfngen]\n")
-    code = tmp_path / "stacks/functions/hello"
-    code.mkdir(parents=True)
-    (code / "app.py").write_text("def handler(event, context):\n    return event\n")
-    write(tmp_path, "orders.py", FUNCTION.format(name="mk-orders"))
-    write(tmp_path, "workers.py", CONSUMER.format(name="mk-workers", producer="mk-orders"))
-    write(tmp_path, "web.py", FUNCTION.format(name="mk-web"))
-    as_a_user(monkeypatch, tmp_path, moto_reset.endpoint_url)
-    moto_reset.client("s3").create_bucket(Bucket=BUCKET)
-    return tmp_path
+    files = {
+        "orders.py": FUNCTION.format(name="mk-orders"),
+        "workers.py": CONSUMER.format(name="mk-workers", producer="mk-orders"),
+        "web.py": FUNCTION.format(name="mk-web"),
+    }
+    return user_project(tmp_path, monkeypatch, moto_reset, files, bucket=BUCKET)
 
 
 def run(*args: str) -> Result:

@@ -6,13 +6,12 @@ A temp project outside the repo, the real CLI, a moto server over HTTP.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from moto_fixtures import as_a_user
+from moto_fixtures import user_project
 
 from cfngen.cli import cli, progress
 
@@ -29,14 +28,7 @@ stack.function("Hello", code="functions/hello", handler="app.handler", runtime="
 
 @pytest.fixture
 def project(tmp_path: Path, moto_reset: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[tool.cfngen]\n")
-    code = tmp_path / "stacks/functions/hello"
-    code.mkdir(parents=True)
-    (code / "app.py").write_text("def handler(event, context):\n    return event\n")
-    (tmp_path / "stacks/hello.py").write_text(textwrap.dedent(STACK))
-    as_a_user(monkeypatch, tmp_path, moto_reset.endpoint_url)
-    moto_reset.client("s3").create_bucket(Bucket=BUCKET)
-    return tmp_path
+    return user_project(tmp_path, monkeypatch, moto_reset, {"hello.py": STACK}, bucket=BUCKET)
 
 
 def test_a_deploy_in_a_ci_log_reports_each_long_step_with_its_time(

@@ -7,13 +7,12 @@ deploy keeps what they set), `deploy` checks the routed bucket sends its events 
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from moto_fixtures import as_a_user
+from moto_fixtures import stack_resources, user_project
 
 from cfngen.cli import cli
 
@@ -34,14 +33,8 @@ worker.add_event_source(S3Bucket.from_name("rt-landing", name="Landing"), events
 
 @pytest.fixture
 def project(tmp_path: Path, moto_reset: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[tool.cfngen]\n")
-    code = tmp_path / "stacks/functions/app"
-    code.mkdir(parents=True)
-    (code / "app.py").write_text("def handler(event, context):\n    return event\n")
-    (tmp_path / "stacks/ops.py").write_text(textwrap.dedent(SPEC))
-    as_a_user(monkeypatch, tmp_path, moto_reset.endpoint_url)
+    user_project(tmp_path, monkeypatch, moto_reset, {"ops.py": SPEC}, code="app", bucket=BUCKET)
     s3, sqs = moto_reset.client("s3"), moto_reset.client("sqs")
-    s3.create_bucket(Bucket=BUCKET)
     # The bucket the stack does not own, already notifying a queue of someone else's.
     s3.create_bucket(Bucket=LANDING)
     url = sqs.create_queue(QueueName="rt-audit")["QueueUrl"]
@@ -58,8 +51,7 @@ def run(*args: str) -> Result:
 
 
 def resources(moto: Any) -> dict[str, str]:
-    listed = moto.client("cloudformation").list_stack_resources(StackName="rt-ops")["StackResourceSummaries"]
-    return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in listed if r["LogicalResourceId"]}
+    return stack_resources(moto, "rt-ops")
 
 
 def rule_state(moto: Any, logical: str) -> str:

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner, Result
-from moto_fixtures import as_a_user
+from moto_fixtures import stack_resources, user_project
 
 from cfngen.cli import cli
 
@@ -52,13 +52,8 @@ def write_spec(project: Path, extra: str = "") -> None:
 
 @pytest.fixture
 def project(tmp_path: Path, moto_reset: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[tool.cfngen]\n")
-    code = tmp_path / "stacks/functions/app"
-    code.mkdir(parents=True)
-    (code / "app.py").write_text("def handler(event, context):\n    return event\n")
+    user_project(tmp_path, monkeypatch, moto_reset, {}, code="app", bucket=BUCKET)
     write_spec(tmp_path)
-    as_a_user(monkeypatch, tmp_path, moto_reset.endpoint_url)
-    moto_reset.client("s3").create_bucket(Bucket=BUCKET)
     return tmp_path
 
 
@@ -67,8 +62,7 @@ def run(*args: str) -> Result:
 
 
 def resources(moto: Any) -> dict[str, str]:
-    listed = moto.client("cloudformation").list_stack_resources(StackName="opt-ledger")["StackResourceSummaries"]
-    return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in listed if r["LogicalResourceId"]}
+    return stack_resources(moto, "opt-ledger")
 
 
 def role_statements(moto: Any, role: str) -> list[dict[str, Any]]:

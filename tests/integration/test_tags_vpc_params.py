@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from moto_fixtures import user_project
 
 from cfngen.cli import cli
 
@@ -45,20 +46,7 @@ SsmParameter.from_path("/tv/prod/").grant_read(api)
 
 @pytest.fixture
 def project(tmp_path: Path, moto_reset: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[tool.cfngen]\n")
-    code = tmp_path / "stacks/functions/api"
-    code.mkdir(parents=True)
-    (code / "app.py").write_text("def handler(event, context):\n    return event\n")
-    monkeypatch.chdir(tmp_path)
-    for key, value in {
-        "AWS_ENDPOINT_URL": moto_reset.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    moto_reset.client("s3").create_bucket(Bucket=BUCKET)
+    user_project(tmp_path, monkeypatch, moto_reset, {}, code="api", bucket=BUCKET)
     ec2 = moto_reset.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
