@@ -18,6 +18,15 @@ made it, so stacks without these types deploy on either.
   whatever targets it fails ("Function not found"). Here: created, updated and deleted through moto's Lambda
   backend, Ref and GetAtt AliasArn its ARN. ProvisionedConcurrencyConfig is accepted and not emulated (moto's
   Lambda has no provisioned concurrency).
+- `AWS::Kinesis::StreamConsumer` (cfngen's `enhanced_fan_out=True`): skipped by moto, so Kinesis holds no consumer
+  (probe: test_stream_consumer_is_skipped_like_other_unsupported_types). Here: registered and deregistered through
+  moto's Kinesis backend; Ref and GetAtt ConsumerARN its ARN, GetAtt ConsumerName, ConsumerStatus,
+  ConsumerCreationTimestamp and StreamARN as CloudFormation documents them; a new name or stream replaces it.
+- A mapping from a consumer's ARN: moto's Lambda matches EventSourceArn against streams, tables and queues only
+  and refuses a consumer's ARN (probe: test_mapping_from_a_consumer_arn_is_refused). `register()` wraps
+  `LambdaBackend.create_event_source_mapping` in this process only: a registered consumer's ARN is looked up as
+  its stream, and the mapping keeps the consumer's ARN as its EventSourceArn (as Lambda reports it), so records
+  put on the stream reach the function. Any other ARN goes to moto unchanged.
 """
 
 from __future__ import annotations
@@ -26,11 +35,12 @@ import contextlib
 from typing import Any
 
 from moto.awslambda.exceptions import InvalidParameterValueException, UnknownFunctionException
-from moto.awslambda.models import LambdaAlias, LambdaBackend, LambdaFunction
+from moto.awslambda.models import EventSourceMapping, LambdaAlias, LambdaBackend, LambdaFunction
 from moto.awslambda.utils import get_backend
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
+from moto.kinesis.models import Consumer, KinesisBackend, kinesis_backends
 
 __all__ = ["register"]
 
@@ -192,8 +202,92 @@ class _Alias(CloudFormationModel):
         return True
 
 
+class _StreamConsumer(CloudFormationModel):
+    """An enhanced fan-out consumer registered on a stream, as CloudFormation's AWS::Kinesis::StreamConsumer."""
+
+    def __init__(self, consumer: Consumer) -> None:
+        self.consumer = consumer
+
+    @property
+    def physical_resource_id(self) -> str:
+        return str(self.consumer.consumer_arn)
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Kinesis::StreamConsumer"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in ("ConsumerARN", "ConsumerName", "ConsumerStatus", "ConsumerCreationTimestamp", "StreamARN")
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        described: dict[str, Any] = self.consumer.to_json(include_stream_arn=True)
+        if attribute_name == "ConsumerCreationTimestamp":
+            return str(self.consumer.created.isoformat())
+        if self.has_cfn_attr(attribute_name):
+            return str(described[attribute_name])
+        raise UnformattedGetAttTemplateException()
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    ) -> _StreamConsumer:
+        props = cloudformation_json["Properties"]
+        kinesis: KinesisBackend = kinesis_backends[account_id][region_name]
+        return cls(kinesis.register_stream_consumer(props["StreamARN"], props["ConsumerName"]))
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: _StreamConsumer,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> _StreamConsumer:
+        """Both properties require replacement: register the new consumer, deregister the old one."""
+        props = cloudformation_json["Properties"]
+        old = original_resource.consumer
+        if (props["ConsumerName"], props["StreamARN"]) == (old.consumer_name, old.stream_arn):
+            return original_resource
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    def delete(self, account_id: str, region: str) -> None:
+        # By ARN only: moto's deregister by stream and name keeps the named consumer and drops the others.
+        kinesis: KinesisBackend = kinesis_backends[account_id][region]
+        kinesis.deregister_stream_consumer("", "", self.consumer.consumer_arn)
+
+    def is_created(self) -> bool:
+        return True
+
+
+_create_event_source_mapping = LambdaBackend.create_event_source_mapping
+
+
+def _create_mapping_through_consumers(self: LambdaBackend, spec: dict[str, Any]) -> EventSourceMapping:
+    """moto's CreateEventSourceMapping, where a registered consumer's ARN stands for its stream (see the module doc)."""
+    arn = str(spec.get("EventSourceArn") or "")
+    kinesis: KinesisBackend = kinesis_backends[self.account_id][self.region_name]
+    stream = next((s for s in kinesis.streams.values() if arn and s.get_consumer_by_arn(arn) is not None), None)
+    if stream is None:
+        return _create_event_source_mapping(self, spec)
+    esm = _create_event_source_mapping(self, {**spec, "EventSourceArn": stream.arn})
+    esm.event_source_arn = arn
+    # moto keys a stream's mappings by their source ARN: keep a direct mapping from the stream beside this one.
+    if stream.lambda_event_source_mappings.get(stream.arn) is esm:
+        del stream.lambda_event_source_mappings[stream.arn]
+    stream.lambda_event_source_mappings[arn] = esm
+    return esm
+
+
 def register() -> None:
     """Make moto's CloudFormation use the models above (idempotent: the classes exist once per process)."""
     for cache in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cache.cache_clear()
     assert parsing.get_model_map()["AWS::Lambda::Alias"] is _Alias
+    LambdaBackend.create_event_source_mapping = _create_mapping_through_consumers  # type: ignore[method-assign]

@@ -1446,8 +1446,9 @@ def test_stream_consumer_is_skipped_like_other_unsupported_types(moto_reset: Any
     """moto: AWS::Kinesis::StreamConsumer (cfngen's `enhanced_fan_out=True`) has no CloudFormation support: it is
     skipped and listed without an id, the stack completes, and Kinesis holds no consumer. AWS registers one.
 
-    Workaround: none; enhanced fan-out is covered by the golden, lint and unit tests only, and no example or
-    emulator deploy uses it (docs/ARCHITECTURE.md, known limits).
+    Workaround: the embedded emulator registers its own AWS::Kinesis::StreamConsumer model (cfngen/local_models.py),
+    so `--local` deploys `enhanced_fan_out=True` (tests/integration/test_fan_out.py); a plain moto server still
+    skips it.
     """
     cf = moto_reset.client("cloudformation")
     consumer = {
@@ -1469,7 +1470,9 @@ def test_mapping_from_a_consumer_arn_is_refused(moto_reset: Any) -> None:
     registered consumer's ARN (what `KinesisStream.from_arn(<consumer ARN>)` maps from) is refused with
     ResourceNotFoundException "Invalid EventSourceArn". AWS reads the stream through the consumer.
 
-    Workaround: none; a mapping through a consumer is covered by the golden and unit tests only.
+    Workaround: the embedded emulator wraps moto's LambdaBackend.create_event_source_mapping so a registered
+    consumer's ARN is looked up as its stream (cfngen/local_models.py; tests/integration/test_fan_out.py); a plain
+    moto server still refuses it.
     """
     kinesis = moto_reset.client("kinesis")
     kinesis.create_stream(StreamName="probe-consumed", ShardCount=1)
