@@ -5,6 +5,7 @@ reads a secret that exists outside the stack. Each of them reaches the function 
 environment (rendered as Ref / Fn::GetAtt / Fn::Sub, never written out), and a grant with the exact actions,
 scoped to exactly that resource. The Stage parameter (`cfngen deploy --parameter Stage=prod`) reaches the
 function's environment and its fixed name, and is kept by later deploys until `--parameter` sets it again.
+The function is invoked through its alias `live` ("Aliases and versions" in the README).
 """
 
 from cfngen import Secret, Stack
@@ -31,6 +32,8 @@ api = stack.function(
     runtime="python3.12",
     timeout=10,
     function_name="cfngen-demo-payments-" + stage,
+    # Each code change publishes a version and moves the alias to it; invoke and smoke tests go through the alias.
+    alias="live",
     environment={
         "ACCOUNTS_TABLE": accounts.name,
         "RECEIPTS_BUCKET": receipts.name,
