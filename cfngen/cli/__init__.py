@@ -2,8 +2,8 @@
 
 This module owns the group: error -> exit code handling, [tool.cfngen] -> click's default_map, the
 console entry point, and the list of commands. The commands live beside it, one module per concern:
-templates (render, check, lint), ship (deploy, package, bootstrap, delete, diff, local) and operate
-(outputs, status, invoke, enable, disable); what they share is defined once in options.
+templates (render, check, lint), ship (deploy, package, bootstrap, diff), teardown (delete), emulator (local)
+and operate (outputs, status, invoke, enable, disable); what they share is defined once in options.
 
 Exit codes: 0 success, 1 the operation failed (lint errors, stale templates, failed deploy), 2 bad
 usage or a bad stack definition. Errors print as one message (and a hint); a traceback only with
@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from cfngen.cli import logs, operate, scaffold, ship, teardown, templates
+from cfngen.cli import emulator, logs, operate, scaffold, ship, teardown, templates
 from cfngen.cli.options import debug_option, group_options
 from cfngen.errors import CfngenError
 
@@ -132,7 +132,7 @@ for _command in (
     operate.invoke,
     operate.enable,
     operate.disable,
-    ship.local,
+    emulator.local,
     logs.logs,
 ):
     # `cfngen --help` lists each command's first paragraph in full (click cuts it at ~45 characters), and

@@ -15,6 +15,7 @@ import click
 
 from cfngen.cli.options import (
     aws_options,
+    aws_options_regions,
     aws_session,
     common_options,
     complete_functions,
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 @click.command()
 @common_options
-@aws_options
+@aws_options_regions
 @click.argument("stacks", nargs=-1, required=True, metavar="STACK...", shell_complete=complete_stacks)
 @click.option(
     "--format",
@@ -48,35 +49,43 @@ def outputs(
     stacks_dir: Path,
     templates_dir: Path,
     stacks: tuple[str, ...],
-    region: str | None,
+    region: tuple[str, ...],
     profile: str | None,
     endpoint_url: str | None,
     local: bool,
     fmt: str,
     as_json: bool,
 ) -> None:
-    """Print deployed stacks' outputs (exit 1 when a stack does not exist)."""
+    """Print deployed stacks' outputs (exit 1 when a stack does not exist). With several --region, each region's:
+    json as {region: {stack: {key: value}}}, env keys and text lines led by the region."""
     from cfngen.deploy import stacks as deployed
-    from cfngen.deploy.report import outputs_text
+    from cfngen.deploy.report import outputs_text, region_outputs_text
 
-    found: dict[str, dict[str, str]] = {}
-    with aws_session(region, profile, endpoint_url, local) as aws:
-        cfn = aws.client("cloudformation")
-        for stack in dict.fromkeys(stacks):
-            deployed.require(cfn, stack)
-            found[stack] = deployed.outputs(cfn, stack)
-    click.echo(outputs_text(found, "json" if as_json else fmt), nl=False)
+    by_region: dict[str, dict[str, dict[str, str]]] = {}
+    for where in dict.fromkeys(region or (None,)):
+        found: dict[str, dict[str, str]] = {}
+        with aws_session(where, profile, endpoint_url, local) as aws:
+            cfn = aws.client("cloudformation")
+            for stack in dict.fromkeys(stacks):
+                deployed.require(cfn, stack, hint=f"in region {aws.region_name}" if len(region) > 1 else None)
+                found[stack] = deployed.outputs(cfn, stack)
+            by_region[aws.region_name] = found
+    fmt = "json" if as_json else fmt
+    if len(by_region) == 1:
+        click.echo(outputs_text(next(iter(by_region.values())), fmt), nl=False)
+    else:
+        click.echo(region_outputs_text(by_region, fmt), nl=False)
 
 
 @click.command()
 @stack_options
-@aws_options
+@aws_options_regions
 @click.option("--json", "as_json", is_flag=True, help="One JSON document (a list of stack reports).")
 def status(
     stacks_dir: Path,
     templates_dir: Path,
     stacks: tuple[str, ...],
-    region: str | None,
+    region: tuple[str, ...],
     profile: str | None,
     endpoint_url: str | None,
     local: bool,
@@ -92,14 +101,19 @@ def status(
     from cfngen.deploy.status import lines, stack_status
 
     names = list(stacks) or [s.name for s in select_stacks(stacks_dir, ())]
-    with aws_session(region, profile, endpoint_url, local) as aws:
-        reports = [stack_status(aws, name) for name in names]
-    if as_json:
-        click.echo(json.dumps(reports, indent=2, sort_keys=True, default=str))
+    by_region: dict[str, list[dict[str, object]]] = {}
+    for where in dict.fromkeys(region or (None,)):
+        with aws_session(where, profile, endpoint_url, local) as aws:
+            by_region[aws.region_name] = [stack_status(aws, name) for name in names]
+    several = len(by_region) > 1
+    if as_json:  # several regions: {region: [reports]}
+        found: object = by_region if several else next(iter(by_region.values()))
+        click.echo(json.dumps(found, indent=2, sort_keys=True, default=str))
         return
-    for report in reports:
-        for line in lines(report):
-            click.echo(line)
+    for where, reports in by_region.items():
+        for report in reports:
+            for line in lines(report):
+                click.echo(f"{where}: {line}" if several else line)
 
 
 @click.command()

@@ -170,10 +170,15 @@ def fmt_option(f: F) -> F:
     )(f)
 
 
-def aws_options(f: F) -> F:
-    """Where AWS calls go; shared by every command that talks to AWS."""
+def aws_options(f: F, *, several_regions: bool = False) -> F:
+    """Where AWS calls go; shared by every command that talks to AWS. With `several_regions` (deploy, status,
+    outputs), --region repeats and the command runs in each region given (a tuple, empty when none)."""
     f = click.option(
-        "--region", envvar=["AWS_REGION", "AWS_DEFAULT_REGION"], help="AWS region (default: the profile's region)."
+        "--region",
+        multiple=several_regions,
+        envvar=["AWS_REGION", "AWS_DEFAULT_REGION"],
+        help="AWS region (default: the profile's region)"
+        + (": repeat it to run in several." if several_regions else "."),
     )(f)
     f = click.option("--profile", envvar="AWS_PROFILE", help="AWS profile (default: boto3's credential chain).")(f)
     f = click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="Send every AWS call here (e.g. moto).")(f)
@@ -183,6 +188,11 @@ def aws_options(f: F) -> F:
         help="Use the project's emulator (moto; started in the background when none runs): no AWS account.",
     )(f)
     return f
+
+
+def aws_options_regions(f: F) -> F:
+    """aws_options with a repeatable --region."""
+    return aws_options(f, several_regions=True)
 
 
 def artifact_options(f: F) -> F:

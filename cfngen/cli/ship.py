@@ -1,5 +1,5 @@
-"""The commands that put stacks into an account: deploy, package, bootstrap, diff and local (the emulator
-those commands can be pointed at). `delete`, which takes stacks out, is in cli/teardown.py.
+"""The commands that put stacks into an account: deploy, package, bootstrap and diff. `delete`, which takes
+stacks out, is in cli/teardown.py; `local`, the emulator they can be pointed at, in cli/emulator.py.
 
 Grouped because they share the shipping path: package the code, then create or update stacks through
 change sets. The work itself lives in cfngen.deploy; these functions only parse, call and print.
@@ -8,14 +8,16 @@ change sets. The work itself lives in cfngen.deploy; these functions only parse,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cfngen.cli.options import (
     artifact_options,
     aws_options,
+    aws_options_regions,
     aws_session,
     common_options,
     echo_io,
@@ -28,8 +30,10 @@ from cfngen.interrupts import sigterm_as_interrupt
 
 if TYPE_CHECKING:
     from cfngen.definitions import Stack
-    from cfngen.deploy.engine import Result
+    from cfngen.deploy.engine import Options, Result
     from cfngen.deploy.events import Io
+    from cfngen.deploy.parallel import Stop
+    from cfngen.deploy.pipeline import Settings
 
 
 def _pairs(values: tuple[str, ...], flag: str) -> dict[str, str]:
@@ -89,7 +93,7 @@ def _check_reviewed(selected: Sequence[Stack], templates_dir: Path, *, render: b
 
 @click.command()
 @stack_options
-@aws_options
+@aws_options_regions
 @click.option(
     "--update-if-exists/--no-update-if-exists",
     default=True,
@@ -130,7 +134,7 @@ def deploy(
     stacks_dir: Path,
     templates_dir: Path,
     stacks: tuple[str, ...],
-    region: str | None,
+    region: tuple[str, ...],
     profile: str | None,
     endpoint_url: str | None,
     local: bool,
@@ -160,12 +164,17 @@ def deploy(
     others deploy --concurrency at a time. A stack named alone reads its producers' outputs as deployed.
 
     A stack whose committed template in templates/ differs from what it renders now is refused (exit 1):
-    run `cfngen render` and review, or pass --render.
+    run `cfngen render` and review, or pass --render. With --region given several times, the stacks deploy to
+    every region at once, each with its own artifact bucket.
     """
-    from cfngen.deploy import bucketevents, report
+    from cfngen.cli import regions
+    from cfngen.deploy import report
     from cfngen.deploy.engine import Options
-    from cfngen.deploy.pipeline import Settings, deploy_all
+    from cfngen.deploy.pipeline import Settings, package_functions
 
+    if len(region) > 1 and (as_json or outputs_file or outputs_format):
+        raise click.UsageError("--json, --outputs-file and --outputs-format take one region: deploy with several "
+                               "--region, then run `cfngen outputs --region R ...` per region")  # fmt: skip
     if as_json and outputs_format and outputs_file is None:
         raise click.UsageError("--outputs-format without --outputs-file prints to stdout, which --json uses: "
                                "give --outputs-file")  # fmt: skip
@@ -187,24 +196,55 @@ def deploy(
     options = Options(update_if_exists=update_if_exists, dry_run=dry_run, confirm=ask, timeout=timeout)
     tests = report.load_smoke_tests(smoke_test) if smoke_test is not None else None
     io = echo_io(err=as_json)  # with --json, stdout carries only the JSON document
-    results: list[Result] = []
-    try:
-        with aws_session(region, profile, endpoint_url, local) as aws, sigterm_as_interrupt():
-            results = deploy_all(aws, selected, settings, options, io, concurrency=1 if confirm else concurrency)
-            bucketevents.check(aws, selected, io, enable=enable_bucket_eventbridge, dry_run=dry_run)
-            if tests is not None and not dry_run:
-                report.run_smoke_tests(aws, results, tests, io)
-    except CfngenError as exc:
-        for line in report.summary(exc.results, selected):  # every stack's result, the failed ones included
-            io.echo(line)
-        if as_json:
-            click.echo(report.deploy_json(exc.results or results))  # a failed smoke test: all were deployed
-        raise
-    for line in report.summary(results, selected):
-        io.echo(line)
+    run = _Deploy(selected, settings, options, tests, (profile, endpoint_url, local), 1 if confirm else concurrency,
+                  enable_bucket_eventbridge, as_json)  # fmt: skip
+    with sigterm_as_interrupt():
+        if len(region) > 1:
+            for stack in selected:  # once, before the regions' threads share the zip and dependency caches
+                package_functions(stack, settings, io)
+            regions.each(list(dict.fromkeys(region)), io, run.in_region)
+            return
+        results = run.in_region(region[0] if region else None, io, None)
     _report_outputs(results, outputs_file, outputs_format, io)
     if as_json:
         click.echo(report.deploy_json(results))
+
+
+@dataclass(frozen=True)
+class _Deploy:
+    """One deploy's choices, run in one region (or in each of several, `cli/regions.py`)."""
+
+    selected: Sequence[Stack]
+    settings: Settings
+    options: Options
+    tests: dict[str, dict[str, Any]] | None
+    where: tuple[str | None, str | None, bool]  # profile, endpoint URL, --local
+    concurrency: int
+    enable_bucket_eventbridge: bool
+    as_json: bool
+
+    def in_region(self, region: str | None, io: Io, stop: Stop | None) -> list[Result]:
+        from cfngen.deploy import bucketevents, report
+        from cfngen.deploy.pipeline import deploy_all
+
+        selected, dry_run, results = self.selected, self.options.dry_run, []
+        try:
+            with aws_session(region, *self.where) as aws:
+                results = deploy_all(
+                    aws, selected, self.settings, self.options, io, concurrency=self.concurrency, stop=stop
+                )
+                bucketevents.check(aws, selected, io, enable=self.enable_bucket_eventbridge, dry_run=dry_run)
+                if self.tests is not None and not dry_run:
+                    report.run_smoke_tests(aws, results, self.tests, io)
+        except CfngenError as exc:
+            for line in report.summary(exc.results, selected):  # every stack's result, the failed ones included
+                io.echo(line)
+            if self.as_json:
+                click.echo(report.deploy_json(exc.results or results))  # a failed smoke test: all were deployed
+            raise
+        for line in report.summary(results, selected):
+            io.echo(line)
+        return results
 
 
 def _report_outputs(results: Sequence[Result], path: Path | None, fmt: str | None, io: Io) -> None:
@@ -347,28 +387,3 @@ def diff(
     )
     if fail and changing:
         raise click.exceptions.Exit(1)
-
-
-@click.command()
-@common_options
-@click.option("--region", default="us-east-1", show_default=True, help="The region clients default to.")
-@click.option("--port", type=click.IntRange(0, 65535), default=5000, show_default=True, help="0 picks a free port.")
-@click.option("--stop", is_flag=True, help="Stop the project's background emulator (the one --local started).")
-@click.option("--verbose", is_flag=True, help="Log every request.")
-def local(stacks_dir: Path, templates_dir: Path, region: str, port: int, stop: bool, verbose: bool) -> None:
-    """Run the project's emulator in the foreground (the --local commands use it), or --stop the background one."""
-    from cfngen import config
-    from cfngen.project_emulator import STATE_FILE, run_foreground
-    from cfngen.project_emulator import stop as stop_emulator
-
-    work = config.work_dir()
-    if not stop:
-        run_foreground(work, region, port, verbose=verbose, echo=click.echo)
-        return
-    state, was_running = stop_emulator(work)
-    if was_running and state is not None:
-        click.echo(f"stopped the project's emulator at {state.endpoint} (pid {state.pid})")
-    elif state is not None:
-        click.echo(f"no emulator was running for this project (removed a stale {work / STATE_FILE})")
-    else:
-        click.echo("no emulator was running for this project")

@@ -195,6 +195,7 @@ def deploy_all(
     io: Io,
     on_result: Callable[[Result], None] | None = None,  # called after each stack (diff prints its differences)
     concurrency: int = 1,
+    stop: parallel.Stop | None = None,  # a run of several regions: Ctrl-C stops every region's stacks
 ) -> list[Result]:
     """Deploy the stacks, producers before consumers, independent ones `concurrency` at a time; the results in
     deploy order. A failure raises after every stack that could run has run, with `results` for all of them."""
@@ -207,6 +208,7 @@ def deploy_all(
     gate = LintGate(texts, settings, aws.region_name)
     try:
         run = Run(aws, texts, per_stack, gate, settings, options.started(io), io, on_result)
+        run.stop = stop or run.stop
         return run.all(stacks, graph, concurrency)
     finally:
         gate.close()  # a deploy that failed or was interrupted before reading the lint result: end the child

@@ -103,6 +103,24 @@ def outputs_text(results: Sequence[Result] | Mapping[str, Mapping[str, str]], fm
     )
 
 
+def region_outputs_text(by_region: Mapping[str, Mapping[str, Mapping[str, str]]], fmt: str) -> str:
+    """Several regions' outputs: json {region: {stack: {key: value}}}; env keys `<REGION>_<STACK>_<OUTPUT>`
+    (US_EAST_1_SHOP_AUDIT_FUNCTION_ARN); text `region stack.key = value` lines."""
+    if fmt == "json":
+        doc = {region: {stack: dict(outs) for stack, outs in found.items()} for region, found in by_region.items()}
+        return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    if fmt == "text":
+        return "".join(
+            f"{region} {line}"
+            for region, found in by_region.items()
+            for line in outputs_text(found, "text").splitlines(True)
+        )
+    return "".join(
+        outputs_text({f"{region}-{stack}": outs for stack, outs in found.items()}, "env")
+        for region, found in by_region.items()
+    )
+
+
 def env_key(stack: str, output: str) -> str:
     """`<STACK>_<OUTPUT>` with word boundaries kept: camel case split, anything not a letter or digit
     -> `_`, upper-cased (`shop`, `AuditFunctionArn` -> `SHOP_AUDIT_FUNCTION_ARN`; `KMSKeyId` -> `KMS_KEY_ID`)."""
