@@ -55,7 +55,8 @@ def resolve(aws: AwsClients, consumer: str, template: Mapping[str, Any]) -> dict
             if current is None:
                 raise OperationFailed(
                     f"{consumer}: takes {imp.output} from stack {imp.stack}, which is not deployed; nothing deployed",
-                    hint=f"deploy {imp.stack} first (`cfngen deploy {imp.stack} {consumer}` deploys both, in order)",
+                    hint=f"deploy {imp.stack} first (`cfngen deploy {imp.stack} {consumer}`, with this run's options, "
+                    "deploys both, in order)",
                 )
             read[imp.stack] = {o["OutputKey"]: o["OutputValue"] for o in current.get("Outputs", [])}
             if not read[imp.stack]:  # moto: no Outputs for a stack created by a change set (deploy/attributes.py)

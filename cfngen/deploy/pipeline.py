@@ -166,11 +166,17 @@ def user_parameters(
     """--parameter KEY=VALUE applies to every stack whose template has KEY; a KEY no stack has is an error."""
     import json
 
-    declared = {s.name: set(json.loads(texts[s.name]).get("Parameters", {})) for s in stacks}
+    params = {s.name: json.loads(texts[s.name]).get("Parameters", {}) for s in stacks}
+    declared = {name: set(found) for name, found in params.items()}
     for key in given:
         if not any(key in keys for keys in declared.values()):
             known = sorted(set().union(*declared.values()))
             raise UsageError(f"--parameter {key}: no selected stack has that parameter; parameters: {', '.join(known)}")
+        for name, found in params.items():  # CloudFormation would refuse it at the change set: say so before
+            allowed = found.get(key, {}).get("AllowedValues")
+            if allowed is not None and given[key] not in allowed:
+                raise UsageError(f"--parameter {key}={given[key]}: not allowed by stack {name}; allowed: "
+                                 f"{', '.join(map(str, allowed))}")  # fmt: skip
     return {name: {k: v for k, v in given.items() if k in keys} for name, keys in declared.items()}
 
 
@@ -235,6 +241,7 @@ class Run:
 
     def all(self, stacks: Sequence[Stack], graph: Mapping[str, list[str]], concurrency: int) -> list[Result]:
         settings, options, io = self.settings, self.options, self.io
+        self.check_outside_producers()  # before the bucket: a consumer alone fails with nothing created
         self.packaged = {s.name: package_functions(s, settings, io) for s in stacks}
         # An alias's Version checks the code hash: it is passed for the functions that have one.
         self.aliased = {s.name: {fn.name for fn in s.functions if fn.alias is not None} for s in stacks}
@@ -283,6 +290,15 @@ class Run:
             with self.lock:
                 self.on_result(result)
         return result
+
+    def check_outside_producers(self) -> None:
+        """Producers that are not part of this run must be deployed already (with the outputs the consumers take):
+        read them first, so a consumer deployed alone too early fails before the bucket or anything else exists."""
+        for name, text in self.texts.items():
+            found = json.loads(text).get("Metadata", {}).get(names.IMPORTS_METADATA, {})
+            outside = {param: spec for param, spec in found.items() if spec["Stack"] not in self.texts}
+            if outside:
+                imports.resolve(self.aws, name, {"Metadata": {names.IMPORTS_METADATA: outside}})
 
     def imported(self, name: str) -> dict[str, str]:
         """The consumer's imports, read from its producers now (always sent, never kept from the deployed stack).

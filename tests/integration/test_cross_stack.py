@@ -61,6 +61,14 @@ def test_consumer_alone_before_its_producer_fails_clearly_and_creates_nothing(pr
     assert [s["StackName"] for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"] == []
 
 
+def test_consumer_alone_creates_no_bootstrap_bucket_either(project: Path, moto_reset: Any) -> None:
+    assert run("render").exit_code == 0
+    result = run("deploy", "xs-workers")  # the default artifact bucket: the bootstrap stack, made on first use
+    assert result.exit_code == 1, result.output
+    assert "which is not deployed" in result.output
+    assert moto_reset.client("cloudformation").list_stacks()["StackSummaries"] == []
+
+
 def test_consumer_mappings_and_environment_point_at_the_producers_resources(project: Path, moto_reset: Any) -> None:
     assert run("render").exit_code == 0
     consumer = json.loads((project / "templates/xs-workers.json").read_text())

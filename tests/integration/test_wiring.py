@@ -102,3 +102,16 @@ def test_a_default_outside_allowed_is_refused_before_anything_deploys(project: P
     assert "Stage" in result.output and "'qa' is not one of allowed" in result.output
     assert "Traceback" not in result.output
     assert not (project / "templates").exists() or not list((project / "templates").iterdir())
+
+
+def test_a_parameter_value_outside_allowed_is_refused_before_anything_is_deployed(
+    project: Path, moto_reset: Any
+) -> None:
+    """moto would deploy it (CloudFormation refuses it at the change set): cfngen says so first, exit 2."""
+    result = CliRunner().invoke(
+        cli, ["deploy", "--render", "--artifact-bucket", BUCKET, "--parameter", "Stage=qa"], catch_exceptions=False
+    )
+    assert result.exit_code == 2, result.output
+    assert "--parameter Stage=qa: not allowed by stack wr-payments; allowed: dev, prod" in result.output
+    stacks = moto_reset.client("cloudformation").list_stacks()["StackSummaries"]
+    assert [s["StackName"] for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"] == []

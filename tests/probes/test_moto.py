@@ -1513,3 +1513,23 @@ def test_lambda_function_tags_are_dropped(moto_reset: Any) -> None:
         "PhysicalResourceId"
     ]
     assert iam.list_role_tags(RoleName=role_name)["Tags"] == tags
+
+
+def test_execute_change_set_returns_a_resources_error_as_json(moto_reset: Any) -> None:
+    """moto: ExecuteChangeSet creates the resources inside the call, so a resource's error (a log group that
+    already exists) is its answer, and as the Logs service's JSON body in CloudFormation's XML API: botocore raises
+    ResponseParserError, not ClientError. The change set stays AVAILABLE. AWS accepts the execute and reports the
+    failure as stack events (the stack rolls back).
+
+    Workaround: deploy/engine.py `_execute` treats both as a refused execute and deletes the change set, so no live
+    change set makes the next deploy wait for "another deploy" (tests/integration/test_execute_refused.py).
+    """
+    moto_reset.client("logs").create_log_group(logGroupName="/probe/taken")
+    cf = moto_reset.client("cloudformation")
+    group = {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/probe/taken"}}
+    cf.create_change_set(
+        StackName="taken", ChangeSetName="c", ChangeSetType="CREATE", TemplateBody=body({"Resources": {"G": group}})
+    )
+    with pytest.raises(ResponseParserError, match="ResourceAlreadyExistsException"):
+        cf.execute_change_set(StackName="taken", ChangeSetName="c")
+    assert cf.describe_change_set(StackName="taken", ChangeSetName="c")["ExecutionStatus"] == "AVAILABLE"
