@@ -27,6 +27,10 @@ made it, so stacks without these types deploy on either.
   `LambdaBackend.create_event_source_mapping` in this process only: a registered consumer's ARN is looked up as
   its stream, and the mapping keeps the consumer's ARN as its EventSourceArn (as Lambda reports it), so records
   put on the stream reach the function. Any other ARN goes to moto unchanged.
+- `AWS::Logs::LogGroup` updates: moto has none, so an update that changes a log group (new tags: `Stack(tags=)` added
+  to a deployed stack) drops it from the stack, and the function naming it fails (probe:
+  test_log_group_update_drops_it_from_the_stack). `register()` gives moto's model one (`_update_log_group`): tags,
+  retention and key in place, as CloudFormation does; a new name creates the new group and deletes the old.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
 from moto.kinesis.models import Consumer, KinesisBackend, kinesis_backends
+from moto.logs.models import LogGroup, logs_backends
 
 __all__ = ["register"]
 
@@ -285,9 +290,36 @@ def _create_mapping_through_consumers(self: LambdaBackend, spec: dict[str, Any])
     return esm
 
 
+def _update_log_group(
+    cls: type[LogGroup],
+    original_resource: LogGroup,
+    new_resource_name: str,
+    cloudformation_json: Any,
+    account_id: str,
+    region_name: str,
+) -> LogGroup:
+    """A log group's update as CloudFormation makes it: in place, unless its name changes (a replacement)."""
+    if new_resource_name != original_resource.name:
+        new = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        original_resource.delete(account_id, region_name)
+        return new
+    properties = cloudformation_json.get("Properties", {})
+    original_resource.retention_in_days = properties.get("RetentionInDays")
+    original_resource.kms_key_id = properties.get("KmsKeyId")
+    backend = logs_backends[account_id][region_name]
+    old = backend.list_tags_for_resource(original_resource.arn)
+    if old:
+        backend.untag_resource(original_resource.arn, list(old))
+    tags = {t["Key"]: t["Value"] for t in properties.get("Tags", [])}
+    if tags:
+        backend.tag_resource(original_resource.arn, tags)
+    return original_resource
+
+
 def register() -> None:
     """Make moto's CloudFormation use the models above (idempotent: the classes exist once per process)."""
     for cache in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cache.cache_clear()
     assert parsing.get_model_map()["AWS::Lambda::Alias"] is _Alias
     LambdaBackend.create_event_source_mapping = _create_mapping_through_consumers  # type: ignore[method-assign]
+    LogGroup.update_from_cloudformation_json = classmethod(_update_log_group)  # type: ignore[method-assign,assignment]

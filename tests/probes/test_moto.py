@@ -1533,3 +1533,21 @@ def test_execute_change_set_returns_a_resources_error_as_json(moto_reset: Any) -
     with pytest.raises(ResponseParserError, match="ResourceAlreadyExistsException"):
         cf.execute_change_set(StackName="taken", ChangeSetName="c")
     assert cf.describe_change_set(StackName="taken", ChangeSetName="c")["ExecutionStatus"] == "AVAILABLE"
+
+
+def test_log_group_update_drops_it_from_the_stack(moto_reset: Any) -> None:
+    """moto: AWS::Logs::LogGroup has no update, so an update that changes it (new Tags) drops it from the stack's
+    resources, and a resource that names it (GetAtt Arn) fails the update ("references undefined resource").
+    AWS updates a log group's tags and retention in place.
+
+    Workaround: the embedded emulator updates log groups in place (cfngen/local_models.py `_update_log_group`), so
+    adding `Stack(tags=...)` to a deployed stack works with --local; plain moto servers keep this gap.
+    """
+    cf = moto_reset.client("cloudformation")
+    group: dict[str, Any] = {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/probe/group"}}
+    template = {"Resources": {"G": group}, "Outputs": {"Arn": {"Value": {"Fn::GetAtt": ["G", "Arn"]}}}}
+    cf.create_stack(StackName="lg", TemplateBody=body(template))
+    group["Properties"]["Tags"] = [{"Key": "team", "Value": "payments"}]
+    cf.update_stack(StackName="lg", TemplateBody=body(template))
+    listed = cf.list_stack_resources(StackName="lg")["StackResourceSummaries"]
+    assert [r["LogicalResourceId"] for r in listed] == [""]  # AWS: ["G"], tagged
