@@ -90,7 +90,8 @@ def default_map(
         if key not in known:
             near = difflib.get_close_matches(key, known, n=1)
             raise UsageError(
-                f"{path}: [tool.cfngen] has an unknown key {key!r}; allowed: {', '.join(known)}",
+                f"{path}: [tool.cfngen] has an unknown key {key!r}; allowed: "
+                + ", ".join(k for k in known if k not in NOT_SETTINGS),
                 hint=f"did you mean {near[0]!r}?" if near else None,
             )
     return {

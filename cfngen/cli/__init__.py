@@ -53,7 +53,7 @@ def aws_error(exc: Exception) -> str | None:
     """A botocore error as one line with a hint, or None for anything else (without importing botocore)."""
     if not type(exc).__module__.startswith("botocore"):
         return None
-    from cfngen.cli.unparsable import describe
+    from cfngen.deploy.unparsable import describe
 
     unparsable = describe(exc)  # a JSON or HTML error body from the emulator, which botocore reads as bad XML
     if unparsable is not None:

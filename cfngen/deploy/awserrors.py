@@ -20,8 +20,14 @@ def code(exc: BaseException) -> str:
 
 
 def message(exc: BaseException) -> str:
+    """The error's message; for an answer botocore could not parse (moto), the type and message it carried."""
+    from cfngen.deploy.unparsable import describe
+
     response: Any = getattr(exc, "response", None) or {}
-    return str(response.get("Error", {}).get("Message", "")) or str(exc)
+    found = str(response.get("Error", {}).get("Message", ""))
+    if not found and isinstance(exc, Exception) and (read := describe(exc)) is not None:
+        return read.removeprefix("AWS: ")
+    return found or str(exc)
 
 
 def is_stack_missing(exc: BaseException) -> bool:

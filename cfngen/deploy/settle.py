@@ -78,7 +78,7 @@ def _wait_for_review(cfn: CloudFormationClient, name: str, others: list[str], io
     is dropped), then decide again; refuse when it takes too long."""
     remaining = options.remaining(io)
     limit = OTHER_DEPLOY_WAIT if remaining is None else min(OTHER_DEPLOY_WAIT, remaining)
-    io.echo(f"{name}: another deploy is creating it (change set {', '.join(others)}); waiting up to {limit:g}s")
+    io.echo(f"{name}: another deploy is creating it (change set {', '.join(others)}); waiting up to {limit:.0f} s")
     deadline = io.clock() + limit
     for delay in delays(io.rng):
         if io.clock() + delay > deadline:

@@ -258,7 +258,7 @@ def test_an_emulator_error_in_json_reads_as_an_error(project: Project) -> None:
     (project.root / "stacks/existing.py").write_text(textwrap.dedent(EXISTING_SOURCE))
     deploy = project.run("deploy", "--local", "lp-existing")
     assert deploy.returncode == 1
-    assert "error: AWS: ResourceNotFoundException: Invalid EventSourceArn (" in deploy.stderr
-    assert "StackName=lp-existing" in deploy.stderr
+    assert "refused to execute the change set: ResourceNotFoundException: Invalid EventSourceArn (" in deploy.stderr
+    assert "StackName=lp-existing" in deploy.stderr and "the change set was deleted" in deploy.stderr
     assert "Unable to parse" not in deploy.stderr and "invalid XML" not in deploy.stderr
     assert "Traceback" not in deploy.stderr

@@ -1019,7 +1019,7 @@ def test_execute_change_set_with_a_failing_resource_raises_an_unparseable_error(
 
     Depends on it: on the emulator such a deploy fails with that error instead of a failed-resource report;
     the report (deploy/engine.py `_execute`, events.py `first_failure`) is tested with the Stubber. The CLI
-    prints the body's type and message instead of the parser's complaint (cfngen/cli/unparsable.py).
+    prints the body's type and message instead of the parser's complaint (cfngen.deploy.unparsable.py).
     """
     cf = moto_reset.client("cloudformation")
     cf.create_change_set(
