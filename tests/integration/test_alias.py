@@ -13,25 +13,16 @@ import functools
 import hashlib
 import io
 import json
-import os
-import shutil
-import signal
-import subprocess
-import sys
-import textwrap
-import time
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
+from local_fixtures import LocalProject, local_project
 
-from cfngen.local import Emulator, emulator
-from cfngen.project_emulator import pid_running
+from cfngen.local import emulator
 
 pytestmark = pytest.mark.integration
 
@@ -52,61 +43,14 @@ stack = Stack("al-plain")
 stack.function("Worker", code="functions/api", handler="app.handler", runtime="python3.12")
 """
 
-CFNGEN = shutil.which("cfngen", path=str(Path(sys.executable).parent)) or "cfngen"
-
-
-@dataclass
-class Project:
-    root: Path
-    env: dict[str, str]
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [CFNGEN, *args], cwd=self.root, env=self.env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-            timeout=180,
-        )  # fmt: skip
-
-    def lam(self) -> Any:
-        state = json.loads((self.root / ".cfngen/local.json").read_text())
-        emu = Emulator(endpoint_url=state["endpoint"], region=state["region"])
-        return emu.session().client("lambda", endpoint_url=emu.endpoint_url)
-
-    def stack_resources(self, stack: str) -> dict[str, str]:
-        state = json.loads((self.root / ".cfngen/local.json").read_text())
-        emu = Emulator(endpoint_url=state["endpoint"], region=state["region"])
-        cf = emu.session().client("cloudformation", endpoint_url=emu.endpoint_url)
-        listed = cf.list_stack_resources(StackName=stack)["StackResourceSummaries"]
-        return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in listed if r["LogicalResourceId"]}
-
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
-    root = tmp_path / "svc"
-    code = root / "stacks/functions/api"
-    code.mkdir(parents=True)
-    (code / "app.py").write_text("def handler(event, context):\n    return event\n")
-    (root / "stacks/api.py").write_text(textwrap.dedent(API))
-    (root / "stacks/plain.py").write_text(textwrap.dedent(PLAIN))
-    (root / "pyproject.toml").write_text('[project]\nname = "svc"\n\n[tool.cfngen]\n')
-    monkeypatch.chdir(root)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CFNGEN_"))}
-    env.update(NO_COLOR="1", AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
-    proj = Project(root=Path("."), env=env)  # relative: the commands run in the project
-    try:
-        yield proj
-    finally:
-        state_file = root / ".cfngen/local.json"
-        pid = json.loads(state_file.read_text())["pid"] if state_file.exists() else None
-        proj.run("local", "--stop")
-        deadline = time.monotonic() + 10
-        while pid is not None and pid_running(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if pid is not None and pid_running(pid):
-            os.kill(pid, signal.SIGKILL)
-            pytest.fail(f"the project's emulator (pid {pid}) outlived `cfngen local --stop`")
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalProject]:
+    with local_project(tmp_path, monkeypatch, {"api.py": API, "plain.py": PLAIN}, code="api") as found:
+        yield found
 
 
-def test_a_code_change_publishes_a_version_the_alias_follows_with_templates_unchanged(project: Project) -> None:
+def test_a_code_change_publishes_a_version_the_alias_follows_with_templates_unchanged(project: LocalProject) -> None:
     assert project.run("render").returncode == 0
     templates = {p.name: p.read_bytes() for p in Path("templates").iterdir()}
     first = project.run("deploy", "--local", "--strict")
@@ -116,7 +60,7 @@ def test_a_code_change_publishes_a_version_the_alias_follows_with_templates_unch
     resources = project.stack_resources("al-api")
     fn = resources["ApiFunction"]
     assert resources["ApiAlias"] == f"arn:aws:lambda:us-east-1:123456789012:function:{fn}:live"
-    lam = project.lam()
+    lam = project.client("lambda")
     assert lam.get_alias(FunctionName=fn, Name="live")["FunctionVersion"] == "1"
     # The queue's mapping invokes the alias (moto lists mappings by the FunctionName they were created with).
     (mapping,) = lam.list_event_source_mappings(FunctionName=resources["ApiAlias"])["EventSourceMappings"]

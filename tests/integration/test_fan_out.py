@@ -11,22 +11,14 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import shutil
-import signal
-import subprocess
-import sys
-import textwrap
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from local_fixtures import LocalProject, local_project
 
-from cfngen.local import Emulator, emulator
-from cfngen.project_emulator import pid_running
+from cfngen.local import emulator
 
 pytestmark = pytest.mark.integration
 
@@ -39,57 +31,14 @@ fn.add_event_source(stack.kinesis_stream("Clicks"), starting_position="LATEST", 
                     batch_size=50)
 """
 
-CFNGEN = shutil.which("cfngen", path=str(Path(sys.executable).parent)) or "cfngen"
-
-
-@dataclass
-class Project:
-    root: Path
-    env: dict[str, str]
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [CFNGEN, *args], cwd=self.root, env=self.env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-            timeout=180,
-        )  # fmt: skip
-
-    def client(self, service: str) -> Any:
-        state = json.loads((self.root / ".cfngen/local.json").read_text())
-        emu = Emulator(endpoint_url=state["endpoint"], region=state["region"])
-        return emu.session().client(service, endpoint_url=emu.endpoint_url)
-
-    def stack_resources(self, stack: str) -> dict[str, str]:
-        listed = self.client("cloudformation").list_stack_resources(StackName=stack)["StackResourceSummaries"]
-        return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in listed if r["LogicalResourceId"]}
-
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
-    root = tmp_path / "svc"
-    code = root / "stacks/functions/reader"
-    code.mkdir(parents=True)
-    (code / "app.py").write_text("def handler(event, context):\n    return event\n")
-    (root / "stacks/clicks.py").write_text(textwrap.dedent(CLICKS))
-    (root / "pyproject.toml").write_text('[project]\nname = "svc"\n\n[tool.cfngen]\n')
-    monkeypatch.chdir(root)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CFNGEN_"))}
-    env.update(NO_COLOR="1", AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
-    proj = Project(root=Path("."), env=env)  # relative: the commands run in the project
-    try:
-        yield proj
-    finally:
-        state_file = root / ".cfngen/local.json"
-        pid = json.loads(state_file.read_text())["pid"] if state_file.exists() else None
-        proj.run("local", "--stop")
-        deadline = time.monotonic() + 10
-        while pid is not None and pid_running(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if pid is not None and pid_running(pid):
-            os.kill(pid, signal.SIGKILL)
-            pytest.fail(f"the project's emulator (pid {pid}) outlived `cfngen local --stop`")
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalProject]:
+    with local_project(tmp_path, monkeypatch, {"clicks.py": CLICKS}, code="reader") as found:
+        yield found
 
 
-def test_enhanced_fan_out_deploys_a_consumer_and_maps_from_its_arn(project: Project) -> None:
+def test_enhanced_fan_out_deploys_a_consumer_and_maps_from_its_arn(project: LocalProject) -> None:
     deploy = project.run("deploy", "--local", "--strict")
     assert deploy.returncode == 0, deploy.stderr
     assert "efo-clicks: created" in deploy.stdout
