@@ -35,6 +35,7 @@ def stack_status(aws: AwsClients, stack: str) -> dict[str, Any]:
         "reason": current.get("StackStatusReason"),
         "last_update": when.isoformat() if when is not None else None,
         "functions": [],
+        "aliases": [],
         "mappings": [],
         "rules": [],
         "permissions": [],
@@ -60,6 +61,8 @@ def stack_status(aws: AwsClients, stack: str) -> dict[str, Any]:
                     "last_modified": conf.get("LastModified"),
                 }
             )
+        elif kind == "AWS::Lambda::Alias" and physical:  # its Ref: the alias's ARN, function:NAME:ALIAS
+            report["aliases"].append(_alias(lam, str(logical), physical))
         elif kind == "AWS::Lambda::EventSourceMapping" and physical:
             mapping = _read(functools.partial(lam.get_event_source_mapping, UUID=physical))
             if mapping is None:
@@ -87,6 +90,14 @@ def stack_status(aws: AwsClients, stack: str) -> dict[str, Any]:
                 {"logical_id": logical, "present": res.get("ResourceStatus", "").endswith("_COMPLETE")}
             )
     return report
+
+
+def _alias(lam: Any, logical: str, arn: str) -> dict[str, Any]:
+    """The version an alias points at (what its triggers invoke), or missing."""
+    function, _, name = arn.rpartition(":")
+    found = _read(functools.partial(lam.get_alias, FunctionName=function, Name=name))
+    entry: dict[str, Any] = {"logical_id": logical, "alias": name, "function": function.rsplit(":", 1)[-1]}
+    return {**entry, "missing": True} if found is None else {**entry, "version": found.get("FunctionVersion")}
 
 
 def _rules(aws: AwsClients, stack: str, located: dict[str, eventrules.Located]) -> list[dict[str, Any]]:
@@ -149,6 +160,9 @@ def lines(report: dict[str, Any]) -> list[str]:
             f"  function {fn['logical_id']}: {fn['name']} {fn['runtime']} code {str(fn['code_sha256'])[:12]} "
             f"modified {fn['last_modified']}"
         )
+    for a in report.get("aliases", []):
+        version = MISSING if a.get("missing") else f"-> version {a['version']}"
+        out.append(f"  alias {a['logical_id']}: {a['function']}:{a['alias']} {version}")
     for m in report["mappings"]:
         if m.get("missing"):
             out.append(f"  mapping {m['mapping']}: {m['uuid']} {MISSING}")

@@ -85,6 +85,9 @@ def test_a_code_change_publishes_a_version_the_alias_follows_with_templates_unch
     versions = [v["Version"] for v in lam.list_versions_by_function(FunctionName=fn)["Versions"]]
     assert versions == ["$LATEST", "1", "2"]
     assert lam.get_alias(FunctionName=fn, Name="live")["FunctionVersion"] == "2"
+    status = project.run("status", "al-api", "--local")
+    assert status.returncode == 0, status.stderr
+    assert f"  alias ApiAlias: {fn}:live -> version 2" in status.stdout  # what the triggers invoke now
 
     again = project.run("deploy", "--local")
     assert again.returncode == 0, again.stderr
