@@ -7,6 +7,7 @@ import base64
 import json
 import re
 import shlex
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,9 @@ def summary(results: Sequence[Result], stacks: Sequence[Stack]) -> list[str]:
         lines += [f"  note: {note}" for note in r.notes]
         lines += [f"  note: {note}" for note in (notes(by_name[r.stack]) if r.stack in by_name else [])]
         lines += [f"  {r.stack}.{key} = {value}" for key, value in r.outputs.items()]
+    if len(results) > 1:  # several stacks: one line says how the run went ("4 stacks: 2 created, 2 up-to-date")
+        counted = Counter(str(r.result) for r in results)
+        lines.append(f"{len(results)} stacks: " + ", ".join(f"{n} {result}" for result, n in counted.items()))
     return lines
 
 

@@ -274,7 +274,12 @@ def test_summary_lists_result_notes_and_outputs(tmp_path: Path) -> None:
     assert lines[0] == "uploads: updated in 1.2s"
     assert lines[1] == "  note: kept IngestEnabled=false"
     assert lines[2].startswith("  note: ") and "my-existing-bucket" in lines[2] and "s3:ObjectCreated:*" in lines[2]
-    assert lines[3:] == ["  uploads.IngestFunctionName = uploads-fn", "elsewhere: created in 0.0s", "  elsewhere.A = 1"]
+    assert lines[3:] == [
+        "  uploads.IngestFunctionName = uploads-fn",
+        "elsewhere: created in 0.0s",
+        "  elsewhere.A = 1",
+        "2 stacks: 1 updated, 1 created",  # several stacks: how the run went, in one line
+    ]
 
 
 # --- differences (cfngen diff) --------------------------------------------------------------------------------
