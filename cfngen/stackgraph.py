@@ -11,9 +11,9 @@ deployed, and its consumer reads what is deployed (or fails clearly, `imports.re
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from cfngen import names
+from cfngen.definitions.imports import producers
 from cfngen.errors import SpecError
 
 if TYPE_CHECKING:
@@ -85,8 +85,8 @@ def reverse(graph: Graph) -> dict[str, list[str]]:
     """For deletion: each stack depends on its consumers (they go first)."""
     deps = within(graph)
     out: dict[str, list[str]] = {name: [] for name in deps}
-    for consumer, producers in deps.items():
-        for producer in producers:
+    for consumer, theirs in deps.items():
+        for producer in theirs:
             out[producer].append(consumer)
     return {name: sorted(v) for name, v in out.items()}
 
@@ -103,13 +103,6 @@ def dependents(graph: Graph, failed: str) -> list[str]:
                 hit.add(name)
                 changed = True
     return [name for name in deps if name in hit and name != failed]
-
-
-def producers(template: Mapping[str, Any]) -> list[str]:
-    """The stacks a rendered template takes values from (its `cfngen:imports` Metadata). The same reading as
-    `deploy.imports.producers`, kept here so the offline commands (`render`, `check`) need no AWS modules."""
-    found = template.get("Metadata", {}).get(names.IMPORTS_METADATA, {})
-    return sorted({str(spec["Stack"]) for spec in found.values()})
 
 
 def check_stacks(stacks: Sequence[Stack]) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from cfngen.deploy import parallel
-from cfngen.deploy.events import Io
+from cfngen.deploy.events import Io, no_step
 
 T = TypeVar("T")
 
@@ -29,7 +29,7 @@ def each(regions: Sequence[str], io: Io, work: Callable[[str, Io, parallel.Stop]
                 io.echo(f"{region}: {line}")
 
         # Several regions at once: no spinner (they would draw over each other), every line says its region.
-        quiet = dataclasses.replace(io, echo=echo, step=parallel.stack_io(io, region, stop, lock, prefix=True).step)
+        quiet = dataclasses.replace(io, echo=echo, step=no_step)
         return work(region, quiet, stop)
 
     finished = parallel.run({r: [] for r in regions}, one, concurrency=len(regions), stop=stop, clock=io.clock)

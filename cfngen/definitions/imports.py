@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from cfngen import names
@@ -31,6 +32,18 @@ class Import:
     parameter: str
     stack: str  # the producer stack's name
     output: str  # its output key
+
+
+def declared(template: Mapping[str, Any]) -> list[Import]:
+    """The imports a rendered or deployed template declares (its `cfngen:imports` Metadata), in parameter order:
+    what deploy fills and orders stacks by, read from the template text reviewed, not from Python objects."""
+    found = template.get("Metadata", {}).get(names.IMPORTS_METADATA, {})
+    return [Import(param, str(spec["Stack"]), str(spec["Output"])) for param, spec in sorted(found.items())]
+
+
+def producers(template: Mapping[str, Any]) -> list[str]:
+    """The stacks a template takes values from, sorted: these deploy first and are deleted last."""
+    return sorted({i.stack for i in declared(template)})
 
 
 def import_reference(consumer: Stack, ref: Reference, w: Where, fld: str) -> Reference:

@@ -33,6 +33,11 @@ def new_token() -> str:
     return f"cfngen-{uuid.uuid4()}"
 
 
+def no_step(_label: str) -> AbstractContextManager[None]:
+    """A long step shown as nothing: the default, and what several stacks or regions at once use."""
+    return contextlib.nullcontext()
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -50,7 +55,7 @@ class Io:
     now: Callable[[], dt.datetime] = utc_now  # wall clock, compared with event timestamps
     # A long step (packaging with its dependency installs, an upload, waiting on a stack): the CLI shows a spinner
     # with the elapsed time on a terminal, a plain line with the time taken in CI logs (cli/progress.py).
-    step: Callable[[str], AbstractContextManager[None]] = lambda _label: contextlib.nullcontext()
+    step: Callable[[str], AbstractContextManager[None]] = no_step
 
 
 def delays(rng: random.Random, first: float = 0.05, cap: float = 5.0, factor: float = 1.5) -> Iterator[float]:

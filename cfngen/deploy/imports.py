@@ -3,8 +3,8 @@
 A consumer that uses a producer's stream, table or queue (`from orders import stream`, `KinesisStream.from_stack`)
 renders a plain String parameter for each value and lists it under the template's Metadata
 `cfngen:imports` as `{parameter: {"Stack": producer, "Output": key}}`. Deploy reads that list from the reviewed
-template: it orders stacks by it (`producers`) and fills each parameter from the producer's deployed output
-(`resolve`) right before the consumer's change set, so the consumer always gets what the producer holds now.
+template (`definitions.imports.declared`): it orders stacks by it and fills each parameter from the producer's
+deployed output (`resolve`) right before the consumer's change set, so the consumer gets what the producer holds.
 
 Why not CloudFormation exports and `Fn::ImportValue`: an export cannot change or disappear while another stack
 imports it, so a producer whose stream is replaced gets stuck; a parameter leaves both templates portable and
@@ -13,11 +13,10 @@ the producer free, and cfngen redeploys consumers after their producers in the s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from cfngen import names
+from cfngen.definitions.imports import Import
 from cfngen.deploy import attributes, stacks
 from cfngen.errors import OperationFailed
 
@@ -25,49 +24,51 @@ if TYPE_CHECKING:
     from cfngen.deploy.session import AwsClients
 
 
-@dataclass(frozen=True)
-class Import:
-    parameter: str  # the consumer's parameter
-    stack: str  # the producer stack
-    output: str  # the producer's output key
-
-
-def declared(template: Mapping[str, Any]) -> list[Import]:
-    """The imports a rendered or deployed template declares, in parameter order."""
-    found = template.get("Metadata", {}).get(names.IMPORTS_METADATA, {})
-    return [Import(param, str(spec["Stack"]), str(spec["Output"])) for param, spec in sorted(found.items())]
-
-
-def producers(template: Mapping[str, Any]) -> list[str]:
-    """The stacks a template takes values from, sorted: these deploy first and are deleted last."""
-    return sorted({i.stack for i in declared(template)})
-
-
-def resolve(aws: AwsClients, consumer: str, template: Mapping[str, Any]) -> dict[str, str]:
-    """Parameter values for the consumer's imports, read from the producers' outputs now. A producer that is not
-    deployed, or lacks the output, fails the consumer's deploy before anything is created (exit 1)."""
-    cfn = aws.client("cloudformation")
+def resolve(
+    aws: AwsClients,
+    consumer: str,
+    wanted: Sequence[Import],
+    pending: Callable[[Import], str | None] = lambda _imp: None,
+) -> dict[str, str]:
+    """Parameter values for the consumer's imports (`definitions.imports.declared`), read from the producers' outputs
+    now. An import its producer cannot give (not deployed, or without the output) takes `pending`'s value (a
+    preview's placeholder), else fails the consumer's deploy before anything is created (exit 1)."""
     values: dict[str, str] = {}
-    read: dict[str, dict[str, str]] = {}
-    for imp in declared(template):
+    read: dict[str, dict[str, str] | None] = {}  # None: the producer is not deployed
+    for imp in wanted:
         if imp.stack not in read:
-            current = stacks.describe_stack(cfn, imp.stack)
-            if current is None:
-                raise OperationFailed(
-                    f"{consumer}: takes {imp.output} from stack {imp.stack}, which is not deployed; nothing deployed",
-                    hint=f"deploy {imp.stack} first (`cfngen deploy {imp.stack} {consumer}`, with this run's options, "
-                    "deploys both, in order)",
-                )
-            read[imp.stack] = {o["OutputKey"]: o["OutputValue"] for o in current.get("Outputs", [])}
-            if not read[imp.stack]:  # moto: no Outputs for a stack created by a change set (deploy/attributes.py)
-                deployed = stacks.deployed_template(cfn, imp.stack)
-                read[imp.stack] = attributes.computed_outputs(aws, imp.stack, current["StackId"], deployed)
+            read[imp.stack] = _outputs(aws, imp.stack)
         outputs = read[imp.stack]
-        if imp.output not in outputs:
-            raise OperationFailed(
-                f"{consumer}: takes {imp.output} from stack {imp.stack}, which has no such output; nothing deployed",
-                hint=f"outputs of {imp.stack}: {', '.join(sorted(outputs)) or 'none'} (redeploy {imp.stack} if it "
-                "was deployed by an older cfngen)",
-            )
-        values[imp.parameter] = outputs[imp.output]
+        if outputs is None or imp.output not in outputs:
+            value = pending(imp)
+            if value is None:
+                raise _unavailable(consumer, imp, outputs)
+            values[imp.parameter] = value
+        else:
+            values[imp.parameter] = outputs[imp.output]
     return values
+
+
+def _outputs(aws: AwsClients, stack: str) -> dict[str, str] | None:
+    cfn = aws.client("cloudformation")
+    current = stacks.describe_stack(cfn, stack)
+    if current is None:
+        return None
+    found = {o["OutputKey"]: o["OutputValue"] for o in current.get("Outputs", [])}
+    if not found:  # moto: no Outputs for a stack created by a change set (deploy/attributes.py)
+        found = attributes.computed_outputs(aws, stack, current["StackId"], stacks.deployed_template(cfn, stack))
+    return found
+
+
+def _unavailable(consumer: str, imp: Import, outputs: dict[str, str] | None) -> OperationFailed:
+    if outputs is None:
+        return OperationFailed(
+            f"{consumer}: takes {imp.output} from stack {imp.stack}, which is not deployed; nothing deployed",
+            hint=f"deploy {imp.stack} first (`cfngen deploy {imp.stack} {consumer}`, with this run's options, "
+            "deploys both, in order)",
+        )
+    return OperationFailed(
+        f"{consumer}: takes {imp.output} from stack {imp.stack}, which has no such output; nothing deployed",
+        hint=f"outputs of {imp.stack}: {', '.join(sorted(outputs)) or 'none'} (redeploy {imp.stack} if it "
+        "was deployed by an older cfngen)",
+    )

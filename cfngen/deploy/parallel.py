@@ -17,7 +17,6 @@ threads are done. No new stack starts after it.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import dataclasses
 import threading
 import time
@@ -27,6 +26,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from cfngen import stackgraph
+from cfngen.deploy.events import no_step
 from cfngen.errors import CfngenError
 
 if TYPE_CHECKING:
@@ -103,8 +103,7 @@ def stack_io(io: Io, name: str, stop: Stop, lock: threading.Lock, *, prefix: boo
             io.sleep(seconds)
             stop.check()
 
-    step = (lambda _label: contextlib.nullcontext()) if prefix else io.step
-    return dataclasses.replace(io, echo=echo, sleep=sleep, step=step)
+    return dataclasses.replace(io, echo=echo, sleep=sleep, step=no_step if prefix else io.step)
 
 
 def run(

@@ -15,7 +15,6 @@ code or template is uploaded, and the change sets name the keys the zips would g
 from __future__ import annotations
 
 import base64
-import contextlib
 import dataclasses
 import functools
 import json
@@ -27,9 +26,10 @@ from typing import TYPE_CHECKING
 
 from cfngen import config, names, stackgraph
 from cfngen.definitions import Stack
+from cfngen.definitions.imports import Import, declared
 from cfngen.deploy import artifacts, bootstrap, imports, parallel
 from cfngen.deploy.engine import Options, Outcome, Result, Target, deploy_stack
-from cfngen.deploy.events import Io
+from cfngen.deploy.events import Io, no_step
 from cfngen.errors import CfngenError, OperationFailed, UsageError
 
 if TYPE_CHECKING:
@@ -208,13 +208,14 @@ def deploy_all(
     from cfngen.render import canonical_json
 
     texts = {s.name: canonical_json(s.template()) for s in stacks}
-    graph = {name: imports.producers(json.loads(text)) for name, text in texts.items()}
+    wanted = {name: declared(json.loads(text)) for name, text in texts.items()}  # each consumer's imports
+    graph = {name: sorted({i.stack for i in found}) for name, found in wanted.items()}
     stackgraph.check(graph)
     per_stack = user_parameters(stacks, texts, settings.parameters)
     gate = LintGate(texts, settings, aws.region_name)
     try:
         run = Run(aws, texts, per_stack, gate, settings, options.started(io), io, on_result)
-        run.stop = stop or run.stop
+        run.wanted, run.stop = wanted, stop or run.stop
         return run.all(stacks, graph, concurrency)
     finally:
         gate.close()  # a deploy that failed or was interrupted before reading the lint result: end the child
@@ -238,6 +239,7 @@ class Run:
         self.aws, self.texts, self.per_stack, self.gate = aws, texts, per_stack, gate
         self.settings, self.options, self.io, self.on_result = settings, options, io, on_result
         self.stop, self.lock, self.prefix = parallel.Stop(), threading.Lock(), False
+        self.wanted: Mapping[str, list[Import]] = {}  # each consumer's imports, set by deploy_all
 
     def all(self, stacks: Sequence[Stack], graph: Mapping[str, list[str]], concurrency: int) -> list[Result]:
         settings, options, io = self.settings, self.options, self.io
@@ -249,7 +251,7 @@ class Run:
         self.bucket = preview_bucket(self.aws, settings) if options.dry_run else artifact_bucket(self.aws, settings, io)
         self.prefix = concurrency > 1 and len(stacks) > 1
         # Uploads run in the stacks' threads: with several at once, no spinner (they would draw over each other).
-        threaded = dataclasses.replace(io, step=lambda _label: contextlib.nullcontext()) if self.prefix else io
+        threaded = dataclasses.replace(io, step=no_step) if self.prefix else io
         self.upload = None if options.dry_run else Uploader(self.aws, self.bucket, settings, threaded)
         if concurrency > 1:
             self.aws.client("cloudformation")  # every stack needs it: made now, not while the other threads wait
@@ -294,32 +296,22 @@ class Run:
     def check_outside_producers(self) -> None:
         """Producers that are not part of this run must be deployed already (with the outputs the consumers take):
         read them first, so a consumer deployed alone too early fails before the bucket or anything else exists."""
-        for name, text in self.texts.items():
-            found = json.loads(text).get("Metadata", {}).get(names.IMPORTS_METADATA, {})
-            outside = {param: spec for param, spec in found.items() if spec["Stack"] not in self.texts}
+        for name, found in self.wanted.items():
+            outside = [i for i in found if i.stack not in self.texts]
             if outside:
-                imports.resolve(self.aws, name, {"Metadata": {names.IMPORTS_METADATA: outside}})
+                imports.resolve(self.aws, name, outside)
 
     def imported(self, name: str) -> dict[str, str]:
         """The consumer's imports, read from its producers now (always sent, never kept from the deployed stack).
         A preview whose producer in this run is not deployed yet fills a placeholder: the change set is deleted
         anyway, and a deploy fills the real value once the producer exists."""
-        template = json.loads(self.texts[name])
-        try:
-            return imports.resolve(self.aws, name, template)
-        except OperationFailed:
-            if not self.options.dry_run:
-                raise
-        values: dict[str, str] = {}
-        for imp in imports.declared(template):
-            spec = {imp.parameter: {"Stack": imp.stack, "Output": imp.output}}
-            try:
-                values |= imports.resolve(self.aws, name, {"Metadata": {names.IMPORTS_METADATA: spec}})
-            except OperationFailed:
-                if imp.stack not in self.texts:
-                    raise
-                values[imp.parameter] = f"({imp.stack}.{imp.output} once {imp.stack} is deployed)"
-        return values
+
+        def placeholder(imp: Import) -> str | None:
+            if self.options.dry_run and imp.stack in self.texts:
+                return f"({imp.stack}.{imp.output} once {imp.stack} is deployed)"
+            return None
+
+        return imports.resolve(self.aws, name, self.wanted[name], placeholder)
 
 
 def _result(f: parallel.Finished[Result]) -> Result:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cfngen import stackgraph
-from cfngen.deploy import imports, parallel, stacks
+from cfngen.definitions.imports import producers
+from cfngen.deploy import parallel, stacks
 from cfngen.deploy.settle import delete_stack
 from cfngen.errors import CfngenError
 
@@ -39,7 +40,7 @@ def deployed_graph(aws: AwsClients, names: Sequence[str]) -> tuple[dict[str, lis
         if stacks.describe_stack(cfn, name) is None:
             missing.append(name)
         else:
-            graph[name] = imports.producers(stacks.deployed_template(cfn, name))
+            graph[name] = producers(stacks.deployed_template(cfn, name))
     return graph, missing
 
 

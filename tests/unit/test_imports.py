@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from cfngen import DynamoDBTable, KinesisStream, S3Bucket, SnsTopic, SpecError, SqsQueue, Stack
-from cfngen.deploy.imports import declared, producers
+from cfngen.definitions.imports import declared, producers
 from cfngen.discover import discover
 
 CODE = Path(__file__).resolve().parents[1] / "golden"
